@@ -1,0 +1,3 @@
+"""The demo pages' Python code (ships to the browser beside pyfritz)."""
+
+__all__: list[str] = []

@@ -1,0 +1,48 @@
+"""``python -m devserver``: serve the demo pages, the runtime and the sync server.
+
+Binds to 127.0.0.1 by default; stops cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+
+__all__ = ["main"]
+
+
+def _project_root() -> Path:
+    # app/devserver/__main__.py -> the project root is two levels above app/.
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the server until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument("--root", type=Path, default=_project_root(), help="project root")
+    parser.add_argument("--isolate", action="store_true", help="send COOP/COEP headers")
+    args = parser.parse_args(argv)
+
+    root: Path = args.root.resolve()
+    if not (root / "static" / "vendor" / "versions.json").is_file():
+        print("devserver: static/vendor is missing; run `make setup` first", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(root, isolate=args.isolate)
+    print(f"pyfritz demo: http://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

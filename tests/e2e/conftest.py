@@ -1,0 +1,92 @@
+"""Fixtures for the e2e tests: the browser, the servers and the strict page.
+
+Settings (browser binary, launch flags, timeouts) come from the project's
+``playwright.config.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from browser_guard import PageGuard
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from servers import ROOT, serve_asgi
+
+from devserver import create_app
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def _load_config() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "playwright_config", ROOT / "playwright.config.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONFIG = _load_config()
+expect.set_options(timeout=CONFIG.EXPECT_TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    executable = CONFIG.find_chromium()
+    args = {**browser_type_launch_args, "args": list(CONFIG.LAUNCH_ARGS)}
+    if executable:
+        args["executable_path"] = executable
+    return args
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The dev server app (pages, runtime, echo) plus the e2e test pages."""
+    app = create_app(ROOT, extra_roots=[PAGES])
+    with serve_asgi(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def base_url(server_url: str) -> str:
+    return server_url
+
+
+@pytest.fixture
+def context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=base_url)
+    context.set_default_timeout(CONFIG.BOOT_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def guard(page: Page) -> PageGuard:
+    """The strict guard of the test's page; the test may ``allow()`` expected errors."""
+    return PageGuard(page)
+
+
+@pytest.fixture
+def strict_page(page: Page, guard: PageGuard) -> Iterator[Page]:
+    """A page that fails its test on any console error, page error, failed or
+    non-loopback request (checked after the test body, and on demand)."""
+    yield page
+    guard.check()
+
+
+def open_py(page: Page, name: str, **params: str) -> None:
+    """Open the harness page that runs ``tests/e2e/pages/<name>.py``."""
+    query = "&".join(f"{key}={value}" for key, value in {"py": name, **params}.items())
+    page.goto(f"/harness.html?{query}")
