@@ -12,6 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
+from syncserver.cli import add_sync_arguments, build_sync
+
 from .app import create_app
 
 __all__ = ["main"]
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     parser.add_argument("--root", type=Path, default=_project_root(), help="project root")
     parser.add_argument("--isolate", action="store_true", help="send COOP/COEP headers")
+    add_sync_arguments(parser, default_db="demo.sqlite3")
     args = parser.parse_args(argv)
 
     root: Path = args.root.resolve()
@@ -38,9 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         print("devserver: static/vendor is missing; run `make setup` first", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(root, isolate=args.isolate)
-    print(f"pyfritz demo: http://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # A relative database path is taken relative to the project root.
+    db = args.db if args.db == ":memory:" else str(root / args.db)
+    hub, sync = build_sync(db, args.allow_origin)
+    app = create_app(root, sync=sync, isolate=args.isolate)
+    print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
+    print("Ctrl-C stops", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        hub.close()
     return 0
 
 

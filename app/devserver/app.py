@@ -20,7 +20,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -45,6 +45,8 @@ for _ext, _type in (
 #: level, the PyScript config and the static folder (with the vendored runtime).
 SITE_ENTRIES = ("*.html", "pyscript.toml", "static")
 
+_HARNESS = Path(__file__).resolve().parent / "harness.html"
+
 _ISOLATION_HEADERS = {
     # Cross-origin isolation gives performance.now() its 5 µs resolution,
     # which the benchmarks need (DESIGN.md section 5).
@@ -67,15 +69,15 @@ def resolve_site_file(roots: Sequence[Path], url_path: str) -> Path | None:
         return None
     top = parts[0]
     allowed = top == "static" or (len(parts) == 1 and Path(top).match(SITE_ENTRIES[0]))
-    allowed = allowed or relative == "pyscript.toml" or relative.endswith(".py")
+    allowed = allowed or relative == "pyscript.toml" or relative.endswith((".py", ".js"))
     if not allowed:
         return None
     for root in roots:
         candidate = (root / relative).resolve()
         if candidate.is_file() and candidate.is_relative_to(root.resolve()):
-            # Python sources are served only from extra roots (test pages),
+            # Sources are served only from extra roots (test and bench pages),
             # never from the project root.
-            if candidate.suffix == ".py" and root == roots[0]:
+            if top != "static" and candidate.suffix in (".py", ".js") and root == roots[0]:
                 continue
             return candidate
     return None
@@ -105,6 +107,7 @@ def create_app(
     sync: ASGIApp | None = None,
     routes: Sequence[BaseRoute] = (),
     isolate: bool = False,
+    harness: bool = False,
 ) -> Starlette:
     """Build the dev server application.
 
@@ -116,6 +119,8 @@ def create_app(
         sync: the sync server's ASGI app, mounted at ``/sync``.
         routes: further routes, tried before the static files.
         isolate: send COOP/COEP headers (cross-origin isolation, for benchmarks).
+        harness: serve ``/harness.html?py=<name>``, a page that runs ``<name>.py``
+            from an extra root (the e2e tests and benchmarks use it).
 
     Example::
 
@@ -143,12 +148,19 @@ def create_app(
         cache = "public, max-age=3600" if vendored else "no-cache"
         return FileResponse(path, headers={"Cache-Control": cache, **extra_headers})
 
+    async def harness_page(request: Request) -> Response:
+        return FileResponse(_HARNESS, headers={"Cache-Control": "no-cache", **extra_headers})
+
     all_routes: list[BaseRoute] = [
         *routes,
         Route("/" + BUNDLE_PATH, bundle),
         WebSocketRoute("/ws/echo", echo_endpoint),
     ]
+    if harness:
+        all_routes.append(Route("/harness.html", harness_page))
     if sync is not None:
-        all_routes.append(Mount("/sync", app=sync))
+        # A WebSocketRoute, not a Mount: a Mount matches only "/sync/..." and a
+        # WebSocket request gets no trailing-slash redirect.
+        all_routes.append(WebSocketRoute("/sync", sync))
     all_routes.append(Route("/{path:path}", static))
     return Starlette(routes=all_routes)

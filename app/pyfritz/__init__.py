@@ -1,4 +1,12 @@
-"""pyfritz: a reactive web framework for Python in the browser, after fritz2."""
+"""pyfritz: a reactive web framework for Python in the browser, after fritz2.
+
+The public names of every module are re-exported here::
+
+    from pyfritz import RootStore, Resource, websocket, handler, unique_id
+
+The browser edge (``pyfritz.websocket``, ``pyfritz.dom``) imports ``js`` only
+when it touches the browser, so ``import pyfritz`` works on CPython too.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +16,82 @@ from .errors import (
     ConnectionException,
     DecodeError,
     FlowError,
+    LensError,
     PyfritzError,
     SendException,
     SyncError,
     WebSocketError,
+)
+from .flows import (
+    Flow,
+    MutableSharedFlow,
+    MutableStateFlow,
+    SharedFlow,
+    StateFlow,
+    errors,
+    flow,
+    flow_of,
+    report,
+)
+from .lenses import Lens, by_id, field_lens
+from .resource import Codec, JsonCodec, JsonValue, Resource, unique_id
+from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
+from .websocket import (
+    CloseEvent,
+    MessageEvent,
+    Messages,
+    OpenEvent,
+    Session,
+    Socket,
+    State,
+    live_proxies,
+    websocket,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BufferOverflowError",
+    "CloseEvent",
+    "Codec",
     "ConnectionClosed",
     "ConnectionException",
     "DecodeError",
+    "Flow",
     "FlowError",
+    "Handler",
+    "HandlerMethod",
+    "JsonCodec",
+    "JsonValue",
+    "Lens",
+    "LensError",
+    "MessageEvent",
+    "Messages",
+    "MutableSharedFlow",
+    "MutableStateFlow",
+    "OpenEvent",
     "PyfritzError",
+    "Resource",
+    "RootStore",
     "SendException",
+    "Session",
+    "SharedFlow",
+    "Socket",
+    "State",
+    "StateFlow",
+    "Store",
+    "SubStore",
     "SyncError",
     "WebSocketError",
     "__version__",
+    "by_id",
+    "errors",
+    "field_lens",
+    "flow",
+    "flow_of",
+    "handler",
+    "live_proxies",
+    "report",
+    "unique_id",
+    "websocket",
 ]

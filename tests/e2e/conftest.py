@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 from browser_guard import PageGuard
+from harness import PAGES, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from servers import ROOT, serve_asgi
 
 from devserver import create_app
-
-PAGES = Path(__file__).resolve().parent / "pages"
+from devserver.threaded import serve_asgi
 
 
 def _load_config() -> ModuleType:
@@ -54,7 +53,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """The dev server app (pages, runtime, echo) plus the e2e test pages."""
-    app = create_app(ROOT, extra_roots=[PAGES])
+    app = create_app(ROOT, extra_roots=[PAGES], harness=True)
     with serve_asgi(app) as url:
         yield url
 
@@ -84,9 +83,3 @@ def strict_page(page: Page, guard: PageGuard) -> Iterator[Page]:
     non-loopback request (checked after the test body, and on demand)."""
     yield page
     guard.check()
-
-
-def open_py(page: Page, name: str, **params: str) -> None:
-    """Open the harness page that runs ``tests/e2e/pages/<name>.py``."""
-    query = "&".join(f"{key}={value}" for key, value in {"py": name, **params}.items())
-    page.goto(f"/harness.html?{query}")

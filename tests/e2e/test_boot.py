@@ -6,7 +6,7 @@ import re
 
 import pytest
 from browser_guard import PageGuard, PageTrouble
-from conftest import open_py
+from harness import open_py
 from playwright.sync_api import Page, expect
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from harness import ROOT
 from playwright.sync_api import Page, expect
-from servers import ROOT, serve_static
 
 from devserver.site import build_site
+from devserver.threaded import serve_static
 
 
 def test_built_site_boots_from_a_plain_static_server(strict_page: Page, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Servers for the e2e tests: real uvicorn servers on free loopback ports.
+"""Run servers in a background thread on free loopback ports (tests, benchmarks).
 
 Playwright's sync API cannot run inside a running asyncio loop, so each
 server runs its own loop in a background thread.
@@ -17,9 +17,7 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["ROOT", "free_socket", "serve_asgi", "serve_static"]
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+__all__ = ["free_socket", "serve_asgi", "serve_static"]
 
 
 def free_socket() -> socket.socket:
@@ -66,4 +64,4 @@ def serve_static(directory: Path) -> Iterator[str]:
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
-        pass
+        """Keep the test output clean: no line per request."""

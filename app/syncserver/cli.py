@@ -1,0 +1,63 @@
+"""Command-line pieces of the sync server, shared by ``python -m syncserver`` and
+``python -m devserver`` (which serves the pages too)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+
+from .asgi import SyncApp, sync_app
+from .hub import Hub
+from .origins import DEFAULT_ALLOWED_ORIGINS
+from .storage import MemoryStorage, SqliteStorage
+
+__all__ = ["add_sync_arguments", "build_sync", "main"]
+
+
+def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> None:
+    """Add ``--db`` and ``--allow-origin`` to ``parser``."""
+    parser.add_argument(
+        "--db",
+        default=default_db,
+        help="SQLite file of the sync server, or ':memory:' to keep nothing (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another page origin allowed to sync (repeatable; 'scheme://host:*' for any port)",
+    )
+
+
+def build_sync(db: str, allow_origins: list[str]) -> tuple[Hub, SyncApp]:
+    """Open the hub over ``db`` and return it with its ASGI endpoint."""
+    hub = Hub(MemoryStorage() if db == ":memory:" else SqliteStorage(db))
+    return hub, sync_app(hub, allowed_origins=[*DEFAULT_ALLOWED_ORIGINS, *allow_origins])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the sync endpoint at ``/sync`` until interrupted (127.0.0.1 by default)."""
+    parser = argparse.ArgumentParser(prog="python -m syncserver", description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
+    add_sync_arguments(parser, default_db="sync.sqlite3")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    hub, endpoint = build_sync(args.db, args.allow_origin)
+    app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
+    print(f"syncserver: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        hub.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Test doubles for the browser edge (plain helpers, no tests here)."""

@@ -1,0 +1,187 @@
+"""A fake of the slice of the browser's ``js`` module and ``pyodide.ffi`` that pyfritz uses.
+
+A test installs it with :func:`install`, then drives a :class:`FakeWebSocket`
+as the browser would: ``fire_open``, ``fire_message``, ``fire_error``,
+``fire_close``. Handlers are called through :class:`FakeProxy` objects, which
+refuse calls once destroyed, like Pyodide's proxies.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pyodide import ffi
+
+__all__ = [
+    "FakeArrayBuffer",
+    "FakeBlob",
+    "FakeJs",
+    "FakeJsError",
+    "FakeProxy",
+    "FakeUint8Array",
+    "FakeWebSocket",
+    "install",
+]
+
+
+class FakeJsError(Exception):
+    """Stands for a JS exception (Pyodide's ``JsException``)."""
+
+
+class FakeProxy:
+    """A ``create_proxy`` result: callable until destroyed."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.destroyed = False
+
+    def __call__(self, *args: Any) -> Any:
+        if self.destroyed:
+            raise FakeJsError("Object has already been destroyed")
+        return self.fn(*args)
+
+    def destroy(self) -> None:
+        if self.destroyed:
+            raise FakeJsError("Object has already been destroyed")
+        self.destroyed = True
+
+
+class FakeArrayBuffer:
+    tag = "[object ArrayBuffer]"
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytes(data)
+
+    def to_bytes(self) -> bytes:
+        return self.data
+
+
+class FakeUint8Array:
+    tag = "[object Uint8Array]"
+
+    def __init__(self, size: int) -> None:
+        self._data = bytearray(size)
+
+    @classmethod
+    def new(cls, size: int) -> FakeUint8Array:
+        return cls(size)
+
+    def assign(self, source: memoryview) -> None:
+        self._data[:] = bytes(source)
+
+    @property
+    def buffer(self) -> FakeArrayBuffer:
+        return FakeArrayBuffer(bytes(self._data))
+
+    def to_bytes(self) -> bytes:
+        return bytes(self._data)
+
+
+class FakeBlob:
+    tag = "[object Blob]"
+
+    def __init__(self, parts: list[Any]) -> None:
+        self.parts = parts
+
+    @classmethod
+    def new(cls, parts: list[Any]) -> FakeBlob:
+        return cls(list(parts))
+
+
+class FakeWebSocket:
+    """A browser WebSocket that a test drives; records what pyfritz does to it."""
+
+    CONNECTING, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
+    tag = "[object WebSocket]"
+
+    def __init__(self, owner: FakeJs, url: str, protocols: list[str]) -> None:
+        self.url = url
+        self.protocols = protocols
+        self.binaryType = "blob"
+        self.readyState = self.CONNECTING
+        self.protocol = ""
+        self.onopen: Any = None
+        self.onmessage: Any = None
+        self.onclose: Any = None
+        self.onerror: Any = None
+        self.sent: list[Any] = []
+        self.close_calls: list[tuple[int, str]] = []
+        owner.sockets.append(self)
+
+    def send(self, data: Any) -> None:
+        if self.readyState != self.OPEN:
+            raise FakeJsError("InvalidStateError: still in CONNECTING state")
+        self.sent.append(data)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        self.close_calls.append((code, reason))
+        self.readyState = self.CLOSING
+
+    # -- driving it, as the browser would ----------------------------------
+    def _fire(self, handler: Any, **fields: Any) -> None:
+        if handler is not None:
+            handler(SimpleNamespace(**fields))
+
+    def fire_open(self, protocol: str = "") -> None:
+        self.readyState = self.OPEN
+        self.protocol = protocol
+        self._fire(self.onopen, type="open")
+
+    def fire_message(self, data: Any) -> None:
+        self._fire(self.onmessage, type="message", data=data)
+
+    def fire_error(self) -> None:
+        self._fire(self.onerror, type="error")
+
+    def fire_close(self, code: int = 1000, reason: str = "", was_clean: bool = True) -> None:
+        self.readyState = self.CLOSED
+        self._fire(self.onclose, type="close", code=code, reason=reason, wasClean=was_clean)
+
+    @property
+    def handlers(self) -> list[Any]:
+        return [self.onopen, self.onmessage, self.onclose, self.onerror]
+
+
+class FakeJs:
+    """The fake ``js`` module.
+
+    Has ``WebSocket``, ``Array``, ``ArrayBuffer``, ``Object``, ``Uint8Array`` and ``Blob``.
+    """
+
+    def __init__(self) -> None:
+        self.sockets: list[FakeWebSocket] = []
+        self.proxies: list[FakeProxy] = []
+        self.Uint8Array = FakeUint8Array
+        self.Blob = FakeBlob
+        self.Array = SimpleNamespace(of=lambda *items: list(items))
+        self.ArrayBuffer = SimpleNamespace(isView=lambda x: isinstance(x, FakeUint8Array))
+        to_string = SimpleNamespace(call=lambda x: getattr(x, "tag", "[object Object]"))
+        self.Object = SimpleNamespace(prototype=SimpleNamespace(toString=to_string))
+        self.WebSocket = SimpleNamespace(new=self._new_websocket)
+
+    def _new_websocket(self, url: str, protocols: list[str] | None = None) -> FakeWebSocket:
+        if not url.startswith(("ws://", "wss://")):
+            raise FakeJsError(f"SyntaxError: The URL's scheme must be 'ws' or 'wss'. {url!r}")
+        return FakeWebSocket(self, url, list(protocols or []))
+
+    def create_proxy(self, fn: Callable[..., Any]) -> FakeProxy:
+        proxy = FakeProxy(fn)
+        self.proxies.append(proxy)
+        return proxy
+
+    @property
+    def socket(self) -> FakeWebSocket:
+        """The most recently created socket."""
+        return self.sockets[-1]
+
+
+def install(monkeypatch: pytest.MonkeyPatch) -> FakeJs:
+    """Put a fresh :class:`FakeJs` in place of ``js`` and of ``pyodide.ffi.create_proxy``."""
+    fake = FakeJs()
+    monkeypatch.setitem(sys.modules, "js", fake)
+    monkeypatch.setattr(ffi, "create_proxy", fake.create_proxy)
+    return fake

@@ -1,0 +1,176 @@
+"""Test doubles and harnesses for the sync server tests (tests/unit/syncserver)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import uvicorn
+from starlette.types import ASGIApp, Message
+
+from syncserver import MemoryStorage, Record, StorageError
+
+__all__ = [
+    "TIMEOUT",
+    "FailingStorage",
+    "FakeWebSocket",
+    "Frames",
+    "LoggingStorage",
+    "serve",
+]
+
+#: How long a test waits for a condition before it fails.
+TIMEOUT = 5.0
+
+
+class Frames:
+    """A ``deliver`` target that keeps every frame, raw and decoded."""
+
+    def __init__(self, log: list[Any] | None = None) -> None:
+        self.raw: list[str] = []
+        self._log = log
+
+    def __call__(self, frame: str) -> None:
+        self.raw.append(frame)
+        if self._log is not None:
+            self._log.append(("deliver", json.loads(frame)["op"]))
+
+    @property
+    def ops(self) -> list[dict[str, Any]]:
+        """Every frame so far, decoded."""
+        return [json.loads(frame) for frame in self.raw]
+
+    def take(self) -> list[dict[str, Any]]:
+        """The frames since the last ``take``, decoded."""
+        taken = [json.loads(frame) for frame in self.raw]
+        self.raw.clear()
+        return taken
+
+
+class LoggingStorage(MemoryStorage):
+    """A memory storage that appends ``("save", id, rev)`` to a shared log."""
+
+    def __init__(self, log: list[Any]) -> None:
+        super().__init__()
+        self.log = log
+
+    def save(self, id: str, record: Record) -> None:
+        self.log.append(("save", id, record.rev))
+        super().save(id, record)
+
+
+class FailingStorage(MemoryStorage):
+    """A memory storage whose loads and saves fail while the flags say so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_loads = False
+        self.fail_saves = False
+
+    def load(self, id: str) -> Record | None:
+        if self.fail_loads:
+            raise StorageError("disk on fire")
+        return super().load(id)
+
+    def save(self, id: str, record: Record) -> None:
+        if self.fail_saves:
+            raise StorageError("disk full")
+        super().save(id, record)
+
+
+class FakeWebSocket:
+    """Plays the ASGI server's part for one WebSocket connection to an app.
+
+    Frames the app sends land in :attr:`sent`; setting :attr:`stalled` makes
+    every later ``websocket.send`` hang like a socket whose peer stopped
+    reading (the frame is recorded in :attr:`stuck` instead).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        headers: Iterable[tuple[str, str]] = (),
+        scheme: str = "ws",
+    ) -> None:
+        self.app = app
+        self.scope: dict[str, Any] = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": scheme,
+            "path": "/",
+            "raw_path": b"/",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "subprotocols": [],
+        }
+        self.sent: list[Message] = []
+        self.stuck: list[Message] = []
+        self.stalled = False
+        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
+        self._changed = asyncio.Condition()
+        self._never = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the app on this connection and send the handshake."""
+        self._incoming.put_nowait({"type": "websocket.connect"})
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        await self.app(self.scope, self._incoming.get, self._send)
+
+    def send_text(self, text: str) -> None:
+        """A text frame from the client."""
+        self._incoming.put_nowait({"type": "websocket.receive", "text": text})
+
+    def disconnect(self, code: int = 1000) -> None:
+        """The client goes away."""
+        self._incoming.put_nowait({"type": "websocket.disconnect", "code": code})
+
+    @property
+    def frames(self) -> list[dict[str, Any]]:
+        """The text frames the app has sent, decoded."""
+        return [json.loads(m["text"]) for m in self.sent if m["type"] == "websocket.send"]
+
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds, re-checking after each message sent."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), TIMEOUT)
+
+    async def _send(self, message: Message) -> None:
+        if message["type"] == "websocket.send" and self.stalled:
+            self.stuck.append(message)
+            await self._never.wait()
+        async with self._changed:
+            self.sent.append(message)
+            self._changed.notify_all()
+
+
+@asynccontextmanager
+async def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port; yield ``ws://127.0.0.1:<port>``.
+
+    The listening socket is bound before the server starts, so clients can
+    connect at once: the kernel queues them until uvicorn accepts.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan=lifespan, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, TIMEOUT)
+        sock.close()

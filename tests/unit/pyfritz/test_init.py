@@ -1,0 +1,54 @@
+"""The package's public API: every module's public names, re-exported once."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pyfritz
+
+# Modules whose names are not re-exported at the top level: the DOM layer is
+# imported as `pyfritz.dom` (its tag names would shadow builtins like `input`),
+# and the private shim is private.
+NOT_REEXPORTED = {"pyfritz.dom", "pyfritz.events", "pyfritz.keyed", "pyfritz._js"}
+
+
+def _public_modules() -> list[str]:
+    return sorted(
+        f"pyfritz.{info.name}"
+        for info in pkgutil.iter_modules(pyfritz.__path__)
+        if not info.name.startswith("_") and f"pyfritz.{info.name}" not in NOT_REEXPORTED
+    )
+
+
+def test_every_module_declares_all() -> None:
+    for name in _public_modules():
+        module = importlib.import_module(name)
+        assert isinstance(getattr(module, "__all__", None), list), name
+
+
+def test_every_public_name_of_the_core_modules_is_reexported() -> None:
+    missing = {
+        f"{name}.{symbol}"
+        for name in _public_modules()
+        for symbol in importlib.import_module(name).__all__
+        if symbol not in pyfritz.__all__ and not _internal(name, symbol)
+    }
+    assert not missing
+
+
+def test_all_lists_only_names_that_exist_without_duplicates() -> None:
+    assert len(pyfritz.__all__) == len(set(pyfritz.__all__))
+    for symbol in pyfritz.__all__:
+        assert hasattr(pyfritz, symbol), symbol
+
+
+def test_import_pyfritz_does_not_need_the_browser() -> None:
+    # CPython has no `js` module; importing the package must still work.
+    assert importlib.util.find_spec("js") is None
+    assert pyfritz.RootStore is not None
+
+
+def _internal(module: str, symbol: str) -> bool:
+    # Building blocks public in their module but kept out of the root namespace.
+    return (module, symbol) in {("pyfritz.flows", "Sink"), ("pyfritz.flows", "DEFAULT_CAPACITY")}

@@ -1,0 +1,457 @@
+"""Unit tests of pyfritz.websocket's session logic against a fake browser WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from fakes.fake_js import FakeArrayBuffer, FakeBlob, FakeJs, FakeUint8Array, install
+
+from pyfritz import _js
+from pyfritz.errors import ConnectionClosed, ConnectionException, SendException
+from pyfritz.flows import errors
+from pyfritz.websocket import (
+    CloseEvent,
+    MessageEvent,
+    OpenEvent,
+    Session,
+    Socket,
+    State,
+    live_proxies,
+    websocket,
+)
+
+URL = "ws://127.0.0.1:9/ws"
+
+
+async def settle(until: Callable[[], bool] = lambda: False, rounds: int = 50) -> None:
+    """Let the loop run until ``until()`` holds (or a bounded number of rounds)."""
+    for _ in range(rounds):
+        if until():
+            return
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def fake_js(monkeypatch: pytest.MonkeyPatch) -> FakeJs:
+    monkeypatch.setattr(_js, "_live", 0)
+    return install(monkeypatch)
+
+
+@pytest.fixture
+async def reported() -> AsyncIterator[list[BaseException]]:
+    seen: list[BaseException] = []
+    task = errors.handled_by(seen.append)
+    yield seen
+    task.cancel()
+
+
+def opened(fake_js: FakeJs, *protocols: str, protocol: str = "") -> Session:
+    session = websocket(URL, *protocols).connect()
+    fake_js.socket.fire_open(protocol)
+    return session
+
+
+# -- Socket and connect ------------------------------------------------------
+
+
+def test_websocket_describes_without_connecting(fake_js: FakeJs) -> None:
+    socket = websocket(URL, "proto-a", "proto-b")
+    assert socket == Socket(URL, ("proto-a", "proto-b"))
+    assert fake_js.sockets == []
+    with pytest.raises(AttributeError):
+        socket.url = "ws://elsewhere"  # type: ignore[misc]
+
+
+def test_websocket_rejects_non_string_arguments() -> None:
+    with pytest.raises(TypeError):
+        websocket(b"ws://x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        websocket(URL, 1)  # type: ignore[arg-type]
+
+
+async def test_connect_opens_a_browser_websocket_with_protocols(fake_js: FakeJs) -> None:
+    session = websocket(URL, "proto-a").connect()
+    ws = fake_js.socket
+    assert (ws.url, ws.protocols, ws.binaryType) == (URL, ["proto-a"], "arraybuffer")
+    assert session.state.value is State.CONNECTING
+    assert session.url == URL
+
+
+async def test_connect_to_a_bad_url_raises_connection_exception(fake_js: FakeJs) -> None:
+    with pytest.raises(ConnectionException, match="scheme") as info:
+        websocket("ftp://nowhere").connect()
+    assert info.value.url == "ftp://nowhere"
+    assert live_proxies() == 0
+
+
+async def test_each_connect_makes_a_new_session(fake_js: FakeJs) -> None:
+    socket = websocket(URL)
+    assert socket.connect() is not socket.connect()
+    assert len(fake_js.sockets) == 2
+
+
+# -- state ----------------------------------------------------------------------
+
+
+async def test_state_flows_follow_open_then_server_close(fake_js: FakeJs) -> None:
+    session = websocket(URL, "proto-a").connect()
+    states: list[State] = []
+    flags: list[tuple[str, bool]] = []
+    opens: list[OpenEvent] = []
+    closes: list[CloseEvent] = []
+    session.state.handled_by(states.append)
+    session.is_connecting.handled_by(lambda v: flags.append(("connecting", v)))
+    session.is_open.handled_by(lambda v: flags.append(("open", v)))
+    session.is_closed.handled_by(lambda v: flags.append(("closed", v)))
+    session.opens.handled_by(opens.append)
+    session.closes.handled_by(closes.append)
+
+    fake_js.socket.fire_open("proto-a")
+    assert session.protocol == "proto-a"
+    fake_js.socket.fire_close(4001, "bye", was_clean=True)
+
+    assert states == [State.CONNECTING, State.OPEN, State.CLOSED]
+    assert flags == [
+        ("connecting", True),
+        ("open", False),
+        ("closed", False),
+        ("connecting", False),
+        ("open", True),
+        ("open", False),
+        ("closed", True),
+    ]
+    assert opens == [OpenEvent("proto-a")]
+    assert closes == [CloseEvent(4001, "bye", True)]
+    assert session.close_event == CloseEvent(4001, "bye", True)
+
+
+async def test_client_close_goes_through_closing(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    states: list[State] = []
+    session.state.handled_by(states.append)
+    closing = asyncio.create_task(session.close(3000, "done"))
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    assert fake_js.socket.close_calls == [(3000, "done")]
+    assert not closing.done()
+    fake_js.socket.fire_close(3000, "done")
+    await closing
+    assert states == [State.OPEN, State.CLOSING, State.CLOSED]
+
+
+async def test_close_of_a_closed_session_returns_at_once(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    fake_js.socket.fire_close(1000)
+    await session.close()
+    assert fake_js.socket.close_calls == []
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"), [(999, ""), (1001, ""), (2999, ""), (5000, ""), (1000, "é" * 62)]
+)
+async def test_close_validates_code_and_reason_like_the_browser(
+    fake_js: FakeJs, code: int, reason: str
+) -> None:
+    session = opened(fake_js)
+    with pytest.raises(ValueError):
+        await session.close(code, reason)
+    assert fake_js.socket.close_calls == []
+
+
+async def test_close_accepts_a_123_byte_reason(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    task = asyncio.create_task(session.close(4999, "é" * 61 + "x"))
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    fake_js.socket.fire_close(4999, "")
+    await task
+
+
+async def test_close_while_connecting_waits_for_the_open(fake_js: FakeJs) -> None:
+    session = websocket(URL).connect()
+    task = asyncio.create_task(session.close())
+    await settle()
+    assert fake_js.socket.close_calls == []
+    fake_js.socket.fire_open()
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    assert fake_js.socket.close_calls == [(1000, "")]
+    fake_js.socket.fire_close(1000)
+    await task
+
+
+# -- messages ---------------------------------------------------------------------
+
+
+async def test_sync_collector_runs_inside_the_message_event(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    seen: list[str] = []
+    session.messages.body.on_each(seen.append).watch()
+    fake_js.socket.fire_message("Hello")
+    assert seen == ["Hello"]
+
+
+async def test_several_collectors_each_see_every_message(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    a: list[str] = []
+    b: list[str] = []
+    session.messages.body.handled_by(a.append)
+    session.messages.data.handled_by(b.append)
+    for text in ("1", "2", "3"):
+        fake_js.socket.fire_message(text)
+    assert a == b == ["1", "2", "3"]
+
+
+async def test_messages_before_the_first_collector_are_kept(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    fake_js.socket.fire_message("early 1")
+    fake_js.socket.fire_message("early 2")
+    seen: list[str] = []
+    session.messages.body.handled_by(seen.append)
+    fake_js.socket.fire_message("late")
+    assert seen == ["early 1", "early 2", "late"]
+
+
+async def test_backlog_overflow_is_reported(fake_js: FakeJs, reported: list[BaseException]) -> None:
+    session = websocket(URL, capacity=2).connect()
+    fake_js.socket.fire_open()
+    for i in range(4):
+        fake_js.socket.fire_message(str(i))
+    assert len(reported) == 1
+    seen: list[str] = []
+    session.messages.body.handled_by(seen.append)
+    assert seen == ["0", "1"]
+
+
+async def test_projections_convert_text_and_binary(fake_js: FakeJs) -> None:
+    text = MessageEvent("héllo")
+    binary = MessageEvent(FakeArrayBuffer("bïn".encode()))
+    assert (text.body, text.bytes, text.is_text) == ("héllo", "héllo".encode(), True)
+    assert (binary.body, binary.bytes, binary.is_text) == ("bïn", "bïn".encode(), False)
+    assert text.array_buffer.to_bytes() == "héllo".encode()
+    assert binary.array_buffer is binary.data
+    assert isinstance(binary.blob, FakeBlob) and binary.blob.parts == [binary.data]
+
+
+async def test_projection_flows(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    got: dict[str, list[object]] = {"bytes": [], "buffer": [], "blob": []}
+    session.messages.bytes.handled_by(got["bytes"].append)
+    session.messages.array_buffer.handled_by(got["buffer"].append)
+    session.messages.blob.handled_by(got["blob"].append)
+    fake_js.socket.fire_message(FakeArrayBuffer(b"\x00\xff"))
+    fake_js.socket.fire_message("a")
+    assert got["bytes"] == [b"\x00\xff", b"a"]
+    assert [b.to_bytes() for b in got["buffer"]] == [b"\x00\xff", b"a"]  # type: ignore[attr-defined]
+    assert len(got["blob"]) == 2
+
+
+async def test_async_for_ends_quietly_on_a_normal_close(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+
+    async def read() -> list[str]:
+        return [event.body async for event in session.messages]
+
+    task = asyncio.create_task(read())
+    await settle(lambda: session.messages.subscriber_count == 1)
+    fake_js.socket.fire_message("a")
+    fake_js.socket.fire_message("b")
+    fake_js.socket.fire_close(1000, "", was_clean=True)
+    assert await task == ["a", "b"]
+
+
+async def test_async_for_raises_connection_closed_on_an_abnormal_close(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    seen: list[str] = []
+
+    async def read() -> None:
+        async for event in session.messages:
+            seen.append(event.body)
+
+    task = asyncio.create_task(read())
+    await settle(lambda: session.messages.subscriber_count == 1)
+    fake_js.socket.fire_message("last")
+    fake_js.socket.fire_close(1006, "", was_clean=False)
+    with pytest.raises(ConnectionClosed) as info:
+        await task
+    assert (info.value.code, info.value.was_clean) == (1006, False)
+    assert seen == ["last"]
+
+
+async def test_server_close_with_an_error_code_is_abnormal(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    fake_js.socket.fire_close(4000, "kicked", was_clean=True)
+    with pytest.raises(ConnectionClosed, match="kicked"):
+        await session.messages.collect()
+
+
+async def test_client_close_with_own_code_is_normal(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    task = asyncio.create_task(session.close(4000, "mine"))
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    fake_js.socket.fire_close(4000, "mine", was_clean=True)
+    await task
+    assert await session.messages.collect() == []
+
+
+# -- sending ---------------------------------------------------------------------
+
+
+async def test_send_text_and_bytes_when_open(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    blob = FakeBlob(["x"])
+    buffer = FakeArrayBuffer(b"ab")
+    await session.send("Hello")
+    await session.send(b"\x01\x02")
+    await session.send(bytearray(b"\x03"))
+    await session.send(memoryview(b"\x04"))
+    await session.send(blob)
+    await session.send(buffer)
+    sent = fake_js.socket.sent
+    assert sent[0] == "Hello"
+    assert [s.to_bytes() for s in sent[1:4]] == [b"\x01\x02", b"\x03", b"\x04"]
+    assert all(isinstance(s, FakeUint8Array) for s in sent[1:4])
+    assert sent[4:] == [blob, buffer]
+
+
+async def test_send_rejects_other_types(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    with pytest.raises(TypeError):
+        await session.send(42)
+    with pytest.raises(TypeError):
+        session.send_nowait({"a": 1})
+
+
+async def test_send_while_connecting_waits_for_the_open(fake_js: FakeJs) -> None:
+    session = websocket(URL).connect()
+    first = asyncio.create_task(session.send("one"))
+    await settle()  # now "one" waits in the outbox
+    session.send_nowait("two")
+    third = asyncio.create_task(session.send("three"))
+    await settle()
+    assert not first.done() and fake_js.socket.sent == []
+    fake_js.socket.fire_open()
+    await first
+    await third
+    assert fake_js.socket.sent == ["one", "two", "three"]
+
+
+async def test_a_send_on_open_does_not_overtake_queued_sends(fake_js: FakeJs) -> None:
+    session = websocket(URL).connect()
+    session.send_nowait("queued")
+    session.is_open.filter(bool).handled_by(lambda _: session.send_nowait("on open"))
+    fake_js.socket.fire_open()
+    assert fake_js.socket.sent == ["queued", "on open"]
+
+
+async def test_failed_open_ends_pending_sends_with_send_exception(
+    fake_js: FakeJs,
+) -> None:
+    session = websocket(URL).connect()
+    errors_seen: list[BaseException] = []
+    session.errors.handled_by(errors_seen.append)
+    pending = asyncio.create_task(session.send("lost"))
+    await settle()
+    fake_js.socket.fire_error()
+    fake_js.socket.fire_close(1006, "", was_clean=False)
+    with pytest.raises(SendException, match="could not be opened"):
+        await pending
+    assert [type(e) for e in errors_seen] == [ConnectionException]
+    assert session.state.value is State.CLOSED
+
+
+async def test_send_after_close_raises_send_exception_with_the_state(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    fake_js.socket.fire_close(1000)
+    with pytest.raises(SendException, match="closed") as info:
+        await session.send("late")
+    assert info.value.state == "closed"
+    with pytest.raises(SendException):
+        session.send_nowait("late")
+
+
+async def test_send_while_closing_raises_send_exception(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    closing = asyncio.create_task(session.close())
+    await settle(lambda: session.state.value is State.CLOSING)
+    with pytest.raises(SendException, match="closing"):
+        await session.send("late")
+    fake_js.socket.fire_close(1000)
+    await closing
+
+
+# -- async with, proxies ---------------------------------------------------------------
+
+
+async def test_async_with_waits_for_open_and_closes_on_exit(fake_js: FakeJs) -> None:
+    async def use() -> None:
+        async with websocket(URL).connect() as session:
+            await session.send("inside")
+
+    task = asyncio.create_task(use())
+    await settle(lambda: bool(fake_js.sockets))
+    fake_js.socket.fire_open()
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    assert fake_js.socket.sent == ["inside"]
+    fake_js.socket.fire_close(1000)
+    await task
+
+
+async def test_async_with_raises_connection_exception_when_open_fails(fake_js: FakeJs) -> None:
+    async def use() -> None:
+        async with websocket(URL).connect():
+            pass
+
+    task = asyncio.create_task(use())
+    await settle(lambda: bool(fake_js.sockets))
+    fake_js.socket.fire_error()
+    fake_js.socket.fire_close(1006, "", was_clean=False)
+    with pytest.raises(ConnectionException, match="1006"):
+        await task
+
+
+async def test_every_proxy_is_destroyed_after_close(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    assert live_proxies() == 4
+    assert len(fake_js.proxies) == 4
+    for i in range(100):
+        fake_js.socket.fire_message(str(i))
+    assert len(fake_js.proxies) == 4  # none per message
+    fake_js.socket.fire_close(1000)
+    await session.wait_closed()
+    await settle(lambda: live_proxies() == 0)
+    assert live_proxies() == 0
+    assert all(p.destroyed for p in fake_js.proxies)
+    assert fake_js.socket.handlers == [None, None, None, None]
+
+
+async def test_flows_complete_and_watchers_end_after_close(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    tasks = [
+        session.messages.watch(),
+        session.opens.watch(),
+        session.closes.watch(),
+        session.errors.watch(),
+    ]
+    fake_js.socket.fire_close(1000)
+    await settle(lambda: all(t.done() for t in tasks))
+    assert all(t.done() for t in tasks)
+    assert session.messages.subscriber_count == 0
+
+
+async def test_an_error_in_a_collector_does_not_escape_into_js(
+    fake_js: FakeJs, reported: list[BaseException]
+) -> None:
+    session = opened(fake_js)
+    session.messages.body.map(int).watch()
+    fake_js.socket.fire_message("not a number")  # must not raise into the "browser"
+    await settle(lambda: bool(reported))
+    assert [type(e) for e in reported] == [ValueError]
+
+
+async def test_wait_closed_returns_the_close_event(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    waiter = asyncio.create_task(session.wait_closed())
+    await settle()
+    fake_js.socket.fire_close(1001, "going", was_clean=True)
+    assert await waiter == CloseEvent(1001, "going", True)
+    assert await session.wait_closed() == CloseEvent(1001, "going", True)
