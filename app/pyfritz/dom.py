@@ -1,0 +1,468 @@
+"""Build DOM trees with nested ``with`` blocks and bind flows to single nodes.
+
+Elements are made by calling a tag function inside :func:`render` (or inside
+a :func:`render_flow` / :func:`render_each` function); each new element is
+appended to the element of the innermost ``with`` block::
+
+    from pyfritz.dom import render, div, h1, input_, p, button
+
+    def app() -> None:
+        with div(classes="card"):
+            h1("Person")
+            input_(value=name.data).inputs.values().handled_by(name.update)
+            p(store.data.map(lambda x: f"{x.name} is {x.age}"))   # text, never HTML
+            button("Birthday").clicks.handled_by(store.birthday)
+
+    render("#app", app)
+
+Arguments of every tag function (and :func:`tag` for any other name):
+
+* positional ``children``: text (``str``, ``int``, ``float``) or a
+  :class:`~pyfritz.flows.Flow` of values shown as text. Text is always set
+  as text (``textContent`` / text nodes), never parsed as HTML; ``None``
+  shows as nothing. Raw HTML needs the explicit ``unsafe_html=`` keyword.
+* ``id``, ``style`` and any attribute as a keyword: ``data_id="3"`` sets
+  ``data-id``, ``aria_label`` sets ``aria-label``; a trailing ``_`` is
+  dropped (``for_="name"`` sets ``for``). ``True`` sets an empty attribute,
+  ``False``/``None`` removes it.
+* ``classes``: a class string, a flow of one, or a mapping from class name
+  to a bool or a flow of bools (``classes={"row": True, "done": done.data}``).
+* ``value`` (``str``), ``checked``, ``disabled`` (``bool``) set the DOM
+  *property*, which is what the user sees and edits (the attribute is only
+  the default).
+
+Every argument may be a flow: that one node or attribute is then updated,
+synchronously inside the flow's emit (no asyncio hop, no re-render of
+anything else). Events are flows too: see :mod:`pyfritz.events`.
+
+Lifecycle: :func:`render`, every :func:`render_flow` content and every
+:func:`render_each` row is a *scope* owning the bindings, listeners (and
+their proxies) and inner scopes made while it was built. Replacing or
+removing it disposes all of them: subscriptions end, event flows complete
+(so ``handled_by`` tasks on them finish) and proxies are destroyed.
+:func:`on_dispose` adds your own clean-up (e.g. ``on_dispose(task.cancel)``
+for a task you started while rendering). :func:`live_bindings`,
+:func:`live_scopes` and :func:`~pyfritz.events.live_listeners` count what
+is alive, for leak tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, Union
+
+# The mount layer: its public names are re-exported, the underscored ones are
+# package-internal pieces that elements are built on.
+from ._mount import (
+    Mount,
+    _bind,
+    _context,
+    _doc,
+    _parents,
+    _Scope,
+    _TextBinding,
+    live_bindings,
+    live_scopes,
+    on_dispose,
+    render,
+    render_each,
+    render_flow,
+)
+from .events import DomEvents, Listeners, live_listeners
+from .flows import Flow
+
+__all__ = [
+    "Attr",
+    "Classes",
+    "Element",
+    "ElementFactory",
+    "Mount",
+    "Text",
+    "a",
+    "br",
+    "button",
+    "code",
+    "div",
+    "em",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "header",
+    "hr",
+    "img",
+    "input_",
+    "label",
+    "li",
+    "live_bindings",
+    "live_listeners",
+    "live_scopes",
+    "main",
+    "nav",
+    "ol",
+    "on_dispose",
+    "option",
+    "p",
+    "pre",
+    "render",
+    "render_each",
+    "render_flow",
+    "section",
+    "select",
+    "small",
+    "span",
+    "strong",
+    "table",
+    "tag",
+    "tbody",
+    "td",
+    "text",
+    "textarea",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+]
+
+#: A text child: shown with ``str()`` as a text node; a flow updates it.
+Text = Union[str, int, float, None, Flow[Any]]  # noqa: UP007 -- runtime alias on 3.11
+#: An attribute value; ``True`` sets it empty, ``False``/``None`` removes it.
+Attr = Union[str, int, float, bool, None, Flow[Any]]  # noqa: UP007
+#: The ``classes`` argument.
+Classes = Union[str, Flow[str], Mapping[str, Union[bool, Flow[bool]]]]  # noqa: UP007
+
+
+def _set_attr(node: Any, name: str, value: Any) -> None:
+    if value is None or value is False:
+        node.removeAttribute(name)
+    else:
+        node.setAttribute(name, "" if value is True else str(value))
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _attr_name(key: str) -> str:
+    return key.rstrip("_").replace("_", "-")
+
+
+# --------------------------------------------------------------------------
+# Elements.
+
+
+class Element:
+    """A DOM element made by a tag function; a context manager for its children.
+
+    Example::
+
+        with ul(classes="todos") as todos:
+            li("first")
+        todos.clicks.handled_by(store.select)
+    """
+
+    __slots__ = ("_listeners", "_node", "_scope", "_value")
+
+    def __init__(self, node: Any, scope: _Scope) -> None:
+        self._node = node
+        self._scope = scope
+        self._listeners: Listeners | None = None
+        self._value: str | None = None  # for <select>: re-applied once options exist
+
+    def __enter__(self) -> Element:
+        _parents.append(self._node)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _parents.pop()
+        if self._value is not None and self._node.tagName == "SELECT":
+            self._node.value = self._value
+
+    def __repr__(self) -> str:
+        return f"<Element {str(self._node.tagName).lower()}>"
+
+    @property
+    def node(self) -> Any:
+        """The DOM element itself (a JS object), for what pyfritz does not wrap."""
+        return self._node
+
+    def events(self, name: str) -> DomEvents:
+        """The ``name`` events of this element as a flow (``"dblclick"``, ``"pointerdown"``).
+
+        Example::
+
+            div().events("dblclick").handled_by(store.edit)
+        """
+        listeners = self._listeners
+        if listeners is None:
+            listeners = self._listeners = Listeners(self._node)
+            self._scope.on_dispose(listeners.close)
+        return DomEvents(listeners, name)
+
+    @property
+    def clicks(self) -> DomEvents:
+        """``click`` events."""
+        return self.events("click")
+
+    @property
+    def inputs(self) -> DomEvents:
+        """``input`` events (every edit); ``.values()`` gives the text."""
+        return self.events("input")
+
+    @property
+    def changes(self) -> DomEvents:
+        """``change`` events (committed edits); ``.values()`` / ``.checked()``."""
+        return self.events("change")
+
+    @property
+    def keydowns(self) -> DomEvents:
+        """``keydown`` events; ``.keys()`` gives the key names."""
+        return self.events("keydown")
+
+    @property
+    def submits(self) -> DomEvents:
+        """``submit`` events of a form; usually with ``.prevent_default()``."""
+        return self.events("submit")
+
+    @property
+    def focuses(self) -> DomEvents:
+        """``focus`` events."""
+        return self.events("focus")
+
+    @property
+    def blurs(self) -> DomEvents:
+        """``blur`` events."""
+        return self.events("blur")
+
+
+def _make(
+    name: str,
+    children: tuple[Text, ...],
+    id: Attr,
+    classes: Classes | None,
+    style: Attr,
+    value: str | Flow[Any] | None,
+    checked: bool | Flow[bool] | None,
+    disabled: bool | Flow[bool] | None,
+    unsafe_html: str | Flow[str] | None,
+    attrs: Mapping[str, Attr],
+) -> Element:
+    parent, scope = _context()
+    node = _doc().createElement(name)
+    element = Element(node, scope)
+    if id is not None:
+        _attribute(scope, node, "id", id)
+    if classes is not None:
+        _classes(scope, node, classes)
+    if style is not None:
+        _attribute(scope, node, "style", style)
+    for key, attr in attrs.items():
+        _attribute(scope, node, _attr_name(key), attr)
+    if unsafe_html is not None:
+        _property(scope, node, "innerHTML", unsafe_html, _as_text)
+    if len(children) == 1 and not isinstance(children[0], Flow):
+        node.textContent = _as_text(children[0])  # one call instead of two
+    else:
+        for child in children:
+            _text_node(scope, node, child)
+    if value is not None:
+        _value(scope, element, value)
+    if checked is not None:
+        _property(scope, node, "checked", checked, bool)
+    if disabled is not None:
+        _property(scope, node, "disabled", disabled, bool)
+    parent.appendChild(node)
+    return element
+
+
+def _attribute(scope: _Scope, node: Any, name: str, value: Attr) -> None:
+    if isinstance(value, Flow):
+        _bind(scope, value, lambda v: _set_attr(node, name, v))
+    else:
+        _set_attr(node, name, value)
+
+
+def _property(
+    scope: _Scope, node: Any, name: str, value: Any, convert: Callable[[Any], object]
+) -> None:
+    if isinstance(value, Flow):
+        _bind(scope, value, lambda v: setattr(node, name, convert(v)))
+    else:
+        setattr(node, name, convert(value))
+
+
+def _value(scope: _Scope, element: Element, value: str | Flow[Any]) -> None:
+    node = element._node
+
+    def write(new: Any) -> None:
+        text = _as_text(new)
+        element._value = text
+        # Writing an equal value would still move the caret to the end.
+        if node.value != text:
+            node.value = text
+
+    if isinstance(value, Flow):
+        _bind(scope, value, write)
+    else:
+        write(value)
+
+
+def _classes(scope: _Scope, node: Any, classes: Classes) -> None:
+    if isinstance(classes, str):
+        node.className = classes
+    elif isinstance(classes, Flow):
+        _bind(scope, classes, lambda v: setattr(node, "className", _as_text(v)))
+    else:
+        class_list = node.classList
+        for name, on in classes.items():
+            if isinstance(on, Flow):
+                _bind(scope, on, _toggle(class_list, name))
+            elif on:
+                class_list.add(name)
+
+
+def _toggle(class_list: Any, name: str) -> Callable[[Any], None]:
+    def write(on: Any) -> None:
+        class_list.toggle(name, bool(on))
+
+    return write
+
+
+def _text_node(scope: _Scope, parent: Any, child: Text) -> None:
+    if isinstance(child, Flow):
+        node = _doc().createTextNode("")
+        _bind(scope, child, _TextBinding(node))
+    else:
+        node = _doc().createTextNode(_as_text(child))
+    parent.appendChild(node)
+
+
+def text(content: Text) -> None:
+    """Append text (or a flow shown as text) to the current element.
+
+    Example::
+
+        with p():
+            text("Hello, ")
+            strong(name.data)
+            text("!")
+    """
+    parent, scope = _context()
+    _text_node(scope, parent, content)
+
+
+class ElementFactory(Protocol):
+    """The signature of every tag function (``div``, ``input_``, ...)."""
+
+    def __call__(
+        self,
+        *children: Text,
+        id: Attr = None,
+        classes: Classes | None = None,
+        style: Attr = None,
+        value: str | Flow[Any] | None = None,
+        checked: bool | Flow[bool] | None = None,
+        disabled: bool | Flow[bool] | None = None,
+        unsafe_html: str | Flow[str] | None = None,
+        **attrs: Attr,
+    ) -> Element:
+        """Make the element, append it to the current parent and return it."""
+        ...
+
+
+def tag(
+    name: str,
+    /,
+    *children: Text,
+    id: Attr = None,
+    classes: Classes | None = None,
+    style: Attr = None,
+    value: str | Flow[Any] | None = None,
+    checked: bool | Flow[bool] | None = None,
+    disabled: bool | Flow[bool] | None = None,
+    unsafe_html: str | Flow[str] | None = None,
+    **attrs: Attr,
+) -> Element:
+    """Make an element with any tag name (custom elements, SVG-less rarities).
+
+    ``unsafe_html`` sets ``innerHTML``: only for HTML you trust, never for
+    user input.
+
+    Raises:
+        ValueError: ``name`` is not a valid tag name.
+        RuntimeError: called outside a render function.
+
+    Example::
+
+        with tag("x-card", data_kind="person"):
+            tag("x-title", "Ann")
+    """
+    if not _TAG_NAME.fullmatch(name):
+        raise ValueError(f"not a valid tag name: {name!r}")
+    return _make(name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs)
+
+
+_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+
+
+def _factory(name: str) -> ElementFactory:
+    def make(
+        *children: Text,
+        id: Attr = None,
+        classes: Classes | None = None,
+        style: Attr = None,
+        value: str | Flow[Any] | None = None,
+        checked: bool | Flow[bool] | None = None,
+        disabled: bool | Flow[bool] | None = None,
+        unsafe_html: str | Flow[str] | None = None,
+        **attrs: Attr,
+    ) -> Element:
+        return _make(
+            name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs
+        )
+
+    make.__name__ = make.__qualname__ = name if name != "input" else "input_"
+    make.__doc__ = f"Make a ``<{name}>`` element in the current parent (see the module docs)."
+    return make
+
+
+a = _factory("a")
+br = _factory("br")
+button = _factory("button")
+code = _factory("code")
+div = _factory("div")
+em = _factory("em")
+footer = _factory("footer")
+form = _factory("form")
+h1 = _factory("h1")
+h2 = _factory("h2")
+h3 = _factory("h3")
+h4 = _factory("h4")
+header = _factory("header")
+hr = _factory("hr")
+img = _factory("img")
+input_ = _factory("input")
+label = _factory("label")
+li = _factory("li")
+main = _factory("main")
+nav = _factory("nav")
+ol = _factory("ol")
+option = _factory("option")
+p = _factory("p")
+pre = _factory("pre")
+section = _factory("section")
+select = _factory("select")
+small = _factory("small")
+span = _factory("span")
+strong = _factory("strong")
+table = _factory("table")
+tbody = _factory("tbody")
+td = _factory("td")
+textarea = _factory("textarea")
+th = _factory("th")
+thead = _factory("thead")
+tr = _factory("tr")
+ul = _factory("ul")

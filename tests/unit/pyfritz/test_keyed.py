@@ -1,0 +1,109 @@
+"""Tests of pyfritz.keyed: keyed list reconciliation with minimal moves."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyfritz.keyed import Patch, Step, diff, longest_increasing_run
+
+
+def apply(old: list[str], patch: Patch[str]) -> list[str]:
+    """Apply a patch to a list the way the DOM does (insertBefore semantics)."""
+    nodes = [key for key in old if key not in set(patch.removed)]
+    for step in patch.steps:
+        if step.action == "move":
+            nodes.remove(step.key)
+        else:
+            assert step.key not in nodes
+        at = len(nodes) if step.before is None else nodes.index(step.before)
+        nodes.insert(at, step.key)
+    return nodes
+
+
+def is_increasing(values: list[int]) -> bool:
+    return all(a < b for a, b in itertools.pairwise(values))
+
+
+def test_same_order_needs_no_steps() -> None:
+    assert diff(["a", "b"], ["a", "b"]) == Patch([], [])
+
+
+def test_append_only_inserts_at_the_end() -> None:
+    assert diff(["a"], ["a", "b", "c"]).steps == [
+        Step("c", "insert", None),
+        Step("b", "insert", "c"),
+    ]
+
+
+def test_removal_lists_gone_keys_in_old_order() -> None:
+    patch = diff(["a", "b", "c", "d"], ["d", "a", "c", "e"])
+    assert patch.removed == ["b"]
+    assert patch.steps == [Step("e", "insert", None), Step("d", "move", "a")]
+
+
+def test_moving_one_row_to_the_front_moves_only_that_row() -> None:
+    patch = diff(["a", "b", "c", "d"], ["d", "a", "b", "c"])
+    assert patch.steps == [Step("d", "move", "a")]
+
+
+def test_swapping_two_rows_moves_one() -> None:
+    patch = diff(list("abcdef"), list("abedcf"))
+    assert apply(list("abcdef"), patch) == list("abedcf")
+    assert patch.moves == 2  # e and d around c: two of three can't both stay
+
+
+def test_reversal_keeps_one_row_in_place() -> None:
+    old = [str(i) for i in range(10)]
+    patch = diff(old, old[::-1])
+    assert patch.moves == 9
+    assert apply(old, patch) == old[::-1]
+
+
+def test_duplicate_new_keys_are_refused() -> None:
+    with pytest.raises(ValueError, match="duplicate key in the new list: 'a'"):
+        diff([], ["a", "b", "a"])
+
+
+def test_duplicate_old_keys_are_refused() -> None:
+    with pytest.raises(ValueError, match="duplicate key in the old list"):
+        diff(["x", "x"], [])
+
+
+def test_longest_increasing_run_examples() -> None:
+    assert longest_increasing_run([]) == []
+    assert longest_increasing_run([3, 0, 1, 4, 2]) == [0, 1, 2]
+    assert longest_increasing_run([5, 4, 3]) in ([5], [4], [3])
+
+
+@given(st.lists(st.integers(-50, 50), max_size=60))
+def test_longest_increasing_run_is_increasing_and_longest(values: list[int]) -> None:
+    run = longest_increasing_run(values)
+    assert is_increasing(run)
+    # A subsequence of values, in order.
+    it = iter(values)
+    assert all(any(v == w for w in it) for v in run)
+    # Longest: compare with the O(n^2) dynamic programme.
+    best = [1] * len(values)
+    for i in range(len(values)):
+        for j in range(i):
+            if values[j] < values[i]:
+                best[i] = max(best[i], best[j] + 1)
+    assert len(run) == max(best, default=0)
+
+
+keys = st.lists(st.sampled_from("abcdefghijklmnop"), unique=True, max_size=16)
+
+
+@given(keys, keys)
+def test_patch_turns_old_into_new_with_minimal_moves(old: list[str], new: list[str]) -> None:
+    patch = diff(old, new)
+    assert apply(old, patch) == new
+    kept = [old.index(key) for key in new if key in old]
+    assert patch.moves == len(kept) - len(longest_increasing_run(kept))
+    assert [s.key for s in patch.steps if s.action == "insert"] == [
+        key for key in reversed(new) if key not in old
+    ]
