@@ -197,10 +197,18 @@ def by_id(id_fn: Callable[[T], object], id_value: object) -> Lens[list[T], T]:
         lens.get([Todo("a", ...), Todo("b", ...)])  # the Todo with id "b"
     """
     path = f"[{id_value!r}]"
+    # Where the element was last found. Rows of a keyed list each hold such a
+    # lens and all read it on every change: checking the remembered position
+    # first keeps that linear in the rows instead of quadratic.
+    last = [0]
 
     def index(whole: list[T]) -> int:
+        hint = last[0]
+        if hint < len(whole) and id_fn(whole[hint]) == id_value:
+            return hint
         for i, element in enumerate(whole):
             if id_fn(element) == id_value:
+                last[0] = i
                 return i
         raise LensError(path, f"no element with id {id_value!r}")
 

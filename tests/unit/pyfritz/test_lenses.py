@@ -176,3 +176,20 @@ def test_field_after_by_id_composes_paths() -> None:
     todos = field_lens("todos").then(by_id(todo_id, "a"))
     assert todos.path == "todos['a']"
     assert todos.set({"todos": [Todo("a", "x")]}, Todo("a", "y")) == {"todos": [Todo("a", "y")]}
+
+
+def test_by_id_looks_at_the_remembered_position_first() -> None:
+    calls: list[str] = []
+
+    def item_id(item: dict[str, str]) -> str:
+        calls.append(item["id"])
+        return item["id"]
+
+    items = [{"id": str(i)} for i in range(100)]
+    lens = by_id(item_id, "70")
+    assert lens.get(items) == {"id": "70"}
+    calls.clear()
+    assert lens.get(items) == {"id": "70"}
+    assert calls == ["70"]
+    moved = [items[70], *items[:70], *items[71:]]
+    assert lens.get(moved) == {"id": "70"}
