@@ -34,8 +34,10 @@ from .flows import (
     report,
 )
 from .lenses import Lens, by_id, field_lens
+from .reconnect import Backoff, Reconnect, ReconnectFailed, ReconnectingSession, ReconnectState
 from .resource import Codec, JsonCodec, JsonValue, Resource, unique_id
 from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
+from .sync import BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
 from .websocket import (
     CloseEvent,
     MessageEvent,
@@ -51,6 +53,8 @@ from .websocket import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Backoff",
+    "BadFrame",
     "BufferOverflowError",
     "CloseEvent",
     "Codec",
@@ -70,7 +74,12 @@ __all__ = [
     "MutableSharedFlow",
     "MutableStateFlow",
     "OpenEvent",
+    "PutRefused",
     "PyfritzError",
+    "Reconnect",
+    "ReconnectFailed",
+    "ReconnectState",
+    "ReconnectingSession",
     "Resource",
     "RootStore",
     "SendException",
@@ -81,7 +90,10 @@ __all__ = [
     "StateFlow",
     "Store",
     "SubStore",
+    "Sync",
     "SyncError",
+    "SyncMode",
+    "SyncStatus",
     "WebSocketError",
     "__version__",
     "by_id",
@@ -92,6 +104,7 @@ __all__ = [
     "handler",
     "live_proxies",
     "report",
+    "sync_with",
     "unique_id",
     "websocket",
 ]

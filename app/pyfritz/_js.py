@@ -23,6 +23,7 @@ __all__ = [
     "binary_kind",
     "create_proxy",
     "destroy_proxy",
+    "forward_data",
     "live_proxies",
     "new_blob",
     "new_websocket",
@@ -110,6 +111,22 @@ def new_blob(part: Any) -> Any:
     """A JS ``Blob`` holding one part (a string, ``ArrayBuffer`` or typed array)."""
     js = _js()
     return js.Blob.new(js.Array.of(part))
+
+
+_data_forwarder: Any = None
+
+
+def forward_data(proxy: Any) -> Any:
+    """A JS function ``(event) => proxy(event.data)``, to set as ``onmessage``.
+
+    Hands the proxy a plain value instead of the event object: no JsProxy of
+    the event per message, one boundary crossing instead of two (DESIGN.md
+    section 5: pass plain values across the boundary).
+    """
+    global _data_forwarder
+    if _data_forwarder is None:
+        _data_forwarder = _js().Function.new("handler", "return (event) => handler(event.data);")
+    return _data_forwarder(proxy)
 
 
 # --- dom --- (helpers for pyfritz.dom and pyfritz.events)

@@ -93,6 +93,15 @@ def _noop() -> None:
     return None
 
 
+# Results that are never awaitable, checked first: inspect.isawaitable falls
+# back to an ABC isinstance check, the dearest step of a sync stage per value.
+_PLAIN = frozenset({type(None), str, bytes, int, float, bool, tuple, list, dict})
+
+
+def _awaitable(value: object) -> bool:
+    return type(value) not in _PLAIN and inspect.isawaitable(value)
+
+
 def _name(fn: object) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__name__
 
@@ -499,7 +508,7 @@ class _Stage(Generic[T, U]):
         except Exception as exc:
             self._finish(exc)
             return
-        if inspect.isawaitable(result):
+        if _awaitable(result):
             self._queue = deque()
             self._unstarted = result
             self._task = _loop().create_task(self._drain(value, result))
@@ -560,7 +569,7 @@ class _Stage(Generic[T, U]):
                     self._finish(item)
                     return
                 result = item if self._fn is None else self._fn(item)
-                if inspect.isawaitable(result):
+                if _awaitable(result):
                     result = await result
                 self._deliver(item, result)
         except Exception as exc:
@@ -655,7 +664,7 @@ class _CallOp(_Op[U]):
         async with aclosing(cast("_Collector[Any]", aiter(self._upstream))) as it:
             async for value in it:
                 result = value if fn is None else fn(value)
-                if inspect.isawaitable(result):
+                if _awaitable(result):
                     result = await result
                 if kind is _MapStage:
                     yield result
@@ -837,6 +846,7 @@ class _HotFlow(Flow[T]):
         # Set while delivering: values emitted meanwhile (by a subscriber)
         # wait here so every subscriber sees every value in the same order.
         self._pending: deque[tuple[int, Any]] | None = None
+        self._spare: deque[tuple[int, Any]] = deque()
         self._end: BaseException | None = _UNSET
 
     @property
@@ -888,10 +898,11 @@ class _HotFlow(Flow[T]):
         if self._pending is not None:
             self._pending.append((kind, item))
             return
-        self._pending = pending = deque([(kind, item)])
+        # The hot path (one value, nobody emits meanwhile) allocates nothing:
+        # the queue exists only while delivering and is reused.
+        pending = self._pending = self._spare
         try:
-            while pending:
-                kind, item = pending.popleft()
+            while True:
                 if kind == _NEXT:
                     for sink in self._sinks:
                         self._send(sink, item)
@@ -900,7 +911,11 @@ class _HotFlow(Flow[T]):
                     for sink in sinks:
                         _ended(sink, item)
                     self._stop()
+                if not pending:
+                    break
+                kind, item = pending.popleft()
         finally:
+            pending.clear()
             self._pending = None
 
 

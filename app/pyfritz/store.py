@@ -43,11 +43,15 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union, cast, overload
 
 from .errors import LensError
 from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
 from .lenses import Lens, by_id, field_lens
+
+if TYPE_CHECKING:  # sync builds on store: imported lazily, never at module level
+    from .resource import Resource
+    from .sync import Sync, SyncMode, SyncSocket
 
 __all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "handler"]
 
@@ -418,6 +422,25 @@ class RootStore(Store[T]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._state.value!r}>"
+
+    def sync_with(
+        self, socket: SyncSocket, resource: Resource[T], *, mode: SyncMode = "revisions"
+    ) -> Sync[T]:
+        """Keep this store in sync with the server behind ``socket``; see :mod:`pyfritz.sync`.
+
+        Needs no running event loop, so it may be called from ``__init__``.
+        Returns the :class:`~pyfritz.sync.Sync`: ``status``, ``errors``, ``stop()``.
+
+        Example::
+
+            class PersonStore(RootStore[Person]):
+                def __init__(self) -> None:
+                    super().__init__(person_resource.empty)
+                    self.sync = self.sync_with(socket, person_resource)
+        """
+        from .sync import sync_with
+
+        return sync_with(self, socket, resource, mode=mode)
 
     # -- the queue ------------------------------------------------------------
 

@@ -13,7 +13,8 @@ Design notes (DESIGN.md section 5):
 * One ``create_proxy`` per handler per session (``onopen``, ``onmessage``,
   ``onclose``, ``onerror``), never per message; all are detached and destroyed
   when the session closes. :func:`live_proxies` counts the ones alive.
-* ``onmessage`` reads ``event.data`` once and pushes it synchronously into
+* ``onmessage`` is a tiny JS function that calls the proxy with ``event.data``
+  only (no event object crosses); it is pushed synchronously into
   :attr:`Session.messages`, so sync collectors run inside the JS event.
 * ``binaryType`` is ``"arraybuffer"``: a binary frame arrives as a JS
   ``ArrayBuffer`` and is converted only when a projection asks for it.
@@ -27,6 +28,7 @@ session that closed abnormally). Misuse raises ``TypeError``/``ValueError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 from collections import deque
 from collections.abc import Callable
@@ -43,7 +45,6 @@ from .errors import (
     WebSocketError,
 )
 from .flows import (
-    DEFAULT_CAPACITY,
     Flow,
     MutableSharedFlow,
     MutableStateFlow,
@@ -68,6 +69,12 @@ __all__ = [
 # Close codes that end ``async for`` quietly although the server chose them
 # (RFC 6455 7.4.1: normal closure, going away, no status received).
 _NORMAL_CODES = frozenset({1000, 1001, 1005})
+# Default bound of each message collector's buffer (and of the backlog). Larger
+# than DEFAULT_CAPACITY because a browser WebSocket cannot be paused, and
+# Chromium hands a buffered burst to onmessage without letting the asyncio loop
+# run in between: measured, an ``async for`` collector falls more than 1,024
+# messages behind on a 10,000-message burst (bench/pages/bench_websocket.py).
+_MESSAGE_CAPACITY = 65_536
 # The WebSocket API lets a page send only these codes (WHATWG WebSockets, close()).
 _MAX_REASON_BYTES = 123
 
@@ -303,6 +310,9 @@ class Session:
         self._outbox: deque[tuple[Any, asyncio.Future[None] | None]] = deque()
         self._open_waiters: list[asyncio.Future[bool]] = []
         self._close_waiters: list[asyncio.Future[CloseEvent]] = []
+        # Whether something was sent and no message has arrived since; close() lingers then.
+        self._unanswered = False
+        self._reply_waiter: asyncio.Future[None] | None = None
         try:
             ws = _js.new_websocket(socket.url, socket.protocols)
         except Exception as exc:
@@ -315,7 +325,9 @@ class Session:
             _js.create_proxy(self._on_close),
             _js.create_proxy(self._on_error),
         )
-        ws.onopen, ws.onmessage, ws.onclose, ws.onerror = self._proxies
+        on_open, on_message, on_close, on_error = self._proxies
+        ws.onopen, ws.onclose, ws.onerror = on_open, on_close, on_error
+        ws.onmessage = _js.forward_data(on_message)
 
     def __repr__(self) -> str:
         return f"<Session {self._url!r} {self._state.value}>"
@@ -390,6 +402,7 @@ class Session:
         state = self._state.value
         if state is State.OPEN:
             self._ws.send(payload)
+            self._unanswered = True
         elif state is State.CONNECTING:
             self._outbox.append((payload, None))
         else:
@@ -413,6 +426,7 @@ class Session:
         state = self._state.value
         if state is State.OPEN:
             self._ws.send(payload)
+            self._unanswered = True
         elif state is State.CONNECTING:
             sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._outbox.append((payload, sent))
@@ -420,12 +434,24 @@ class Session:
         else:
             raise SendException(state.value)
 
-    async def close(self, code: int = 1000, reason: str = "") -> None:
+    async def close(self, code: int = 1000, reason: str = "", *, linger: float = 0.1) -> None:
         """Close the session and wait until the close completes.
 
         While connecting, waits for the open first (closing a connecting
         WebSocket is an error in the browser's console). Closing a closed
         session does nothing.
+
+        The browser drops every message that arrives once ``close()`` has
+        begun (WHATWG WebSockets: a message is delivered only while the
+        socket is OPEN), so ``send("Hello")`` right before ``close()`` would
+        never show the reply. Hence, when something was sent and no message
+        has arrived since, ``close()`` first waits up to ``linger`` seconds
+        for the next message. ``linger=0`` closes at once.
+
+        Args:
+            code: 1000 or 3000-4999.
+            reason: at most 123 UTF-8 bytes.
+            linger: how long to wait for a reply to the last send (seconds).
 
         Raises:
             ValueError: ``code`` is not 1000 or in 3000-4999, or ``reason``
@@ -433,11 +459,14 @@ class Session:
 
         Example::
 
-            await session.close(reason="finished")
+            await session.send("Hello")
+            await session.close(reason="finished")   # the reply is still shown
         """
         _check_close(code, reason)
         if self._state.value is State.CONNECTING:
             await self._wait_open()
+        if self._state.value is State.OPEN and self._unanswered and linger > 0:
+            await self._wait_reply(linger)
         if self._state.value is State.OPEN:
             self._closed_by_client = True
             self._state.value = State.CLOSING
@@ -451,6 +480,15 @@ class Session:
         waiter: asyncio.Future[CloseEvent] = asyncio.get_running_loop().create_future()
         self._close_waiters.append(waiter)
         return await waiter
+
+    async def _wait_reply(self, linger: float) -> None:
+        """Wait until a message arrives or the session closes, at most ``linger`` s."""
+        waiter = self._reply_waiter
+        if waiter is None or waiter.done():
+            waiter = self._reply_waiter = asyncio.get_running_loop().create_future()
+        # shield: a timeout must not cancel the future other closers share.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiter), linger)
 
     async def _wait_open(self) -> bool:
         state = self._state.value
@@ -477,9 +515,13 @@ class Session:
         await self.close()
 
     # -- JS event handlers: must never raise into the browser --------------
-    def _on_message(self, event: Any) -> None:
+    def _on_message(self, data: Any) -> None:
+        # Called with ``event.data`` only (see _js.forward_data): the hot path.
         try:
-            self._messages.emit_nowait(MessageEvent(event.data))
+            self._unanswered = False
+            if self._reply_waiter is not None:
+                self._wake_reply_waiter()
+            self._messages.emit_nowait(MessageEvent(data))
         except Exception as exc:
             report(exc, f"{self!r} onmessage")
 
@@ -494,6 +536,7 @@ class Session:
                 if sent is not None and sent.done():  # the sender was cancelled
                     continue
                 self._ws.send(payload)
+                self._unanswered = True
                 if sent is not None:
                     sent.set_result(None)
             self._state.value = State.OPEN
@@ -543,6 +586,12 @@ class Session:
                 sent.set_exception(SendException(State.CLOSED.value, detail))
         self._resolve(self._open_waiters, False)
         self._resolve(self._close_waiters, close)
+        self._wake_reply_waiter()
+
+    def _wake_reply_waiter(self) -> None:
+        waiter, self._reply_waiter = self._reply_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _detach(self) -> None:
         ws = self._ws
@@ -570,7 +619,7 @@ class Socket:
 
     url: str
     protocols: tuple[str, ...] = ()
-    capacity: int = DEFAULT_CAPACITY
+    capacity: int = _MESSAGE_CAPACITY
 
     def connect(self) -> Session:
         """Open a new browser WebSocket and return its :class:`Session`.
@@ -586,14 +635,15 @@ class Socket:
         return Session(self)
 
 
-def websocket(url: str, *protocols: str, capacity: int = DEFAULT_CAPACITY) -> Socket:
+def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> Socket:
     """Describe a WebSocket endpoint with optional sub-protocols; connect later.
 
     Args:
         url: a ``ws://`` or ``wss://`` URL.
         protocols: sub-protocols to offer; the chosen one is ``Session.protocol``.
-        capacity: how many messages each collector (and the backlog before the
-            first collector) may hold before it is ended with an overflow error.
+        capacity: how many messages (65,536 by default) each collector (and
+            the backlog before the first collector) may hold before it is
+            ended with an overflow error.
 
     Raises:
         TypeError: ``url`` or a protocol is not a ``str``.

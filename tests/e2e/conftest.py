@@ -13,12 +13,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import ws_endpoints
 from browser_guard import PageGuard
 from harness import PAGES, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from devserver import create_app
 from devserver.threaded import serve_asgi
+from syncserver.cli import build_sync
 
 
 def _load_config() -> ModuleType:
@@ -52,10 +54,17 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """The dev server app (pages, runtime, echo) plus the e2e test pages."""
-    app = create_app(ROOT, extra_roots=[PAGES], harness=True)
-    with serve_asgi(app) as url:
-        yield url
+    """The dev server app (pages, runtime, echo, a sync server in memory) plus the
+    e2e test pages."""
+    hub, sync = build_sync(":memory:", [])
+    app = create_app(
+        ROOT, extra_roots=[PAGES], harness=True, sync=sync, routes=ws_endpoints.routes()
+    )
+    try:
+        with serve_asgi(app) as url:
+            yield url
+    finally:
+        hub.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from harness import ROOT
@@ -12,8 +11,17 @@ from devserver.site import build_site
 from devserver.threaded import serve_static
 
 
-def test_built_site_boots_from_a_plain_static_server(strict_page: Page, tmp_path: Path) -> None:
+def test_built_site_boots_from_a_plain_static_server_and_syncs_elsewhere(
+    strict_page: Page, server_url: str, tmp_path: Path
+) -> None:
     site = build_site(ROOT, tmp_path / "site")
+    # The pages come from a plain static server; the sync server is another
+    # origin, named by ?sync= (the page's own origin has no /sync here).
+    sync = server_url.replace("http://", "ws://") + "/sync"
     with serve_static(site) as url:
-        strict_page.goto(url + "/index.html")
-        expect(strict_page.locator("#app h1")).to_have_text(re.compile(r"Hello from pyfritz"))
+        strict_page.goto(f"{url}/index.html?sync={sync}")
+        expect(strict_page.locator("#app h1")).to_have_text("Person")
+        expect(strict_page.locator(".badge")).to_have_attribute("data-status", "synced")
+        strict_page.goto(f"{url}/todos.html?sync={sync}")
+        expect(strict_page.locator("#app h1")).to_have_text("To-do")
+        expect(strict_page.locator(".badge")).to_have_attribute("data-status", "synced")

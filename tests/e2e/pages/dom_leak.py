@@ -74,11 +74,11 @@ for i in range(1, 1001):
     count.value = i
     keys = [(k + i) % 25 for k in range(20)]  # rotates; keys come and go
     rows.value = [(k, f"{k}:{i if k == i % 25 else 0}") for k in keys]
-await settle(before["tasks"])  # noqa: F704 -- PyScript runs top-level await
+await settle(before["tasks"])
 after = snapshot()
 block_text = document.querySelector(".block span").textContent
 mount.unmount()
-await settle(base_tasks)  # noqa: F704
+await settle(base_tasks)
 unmounted = snapshot()
 result = {
     "base_tasks": base_tasks,

@@ -146,6 +146,25 @@ class FakeWebSocket:
         return [self.onopen, self.onmessage, self.onclose, self.onerror]
 
 
+_FORWARD_DATA = "return (event) => handler(event.data);"
+
+
+def _fake_function(*args: str) -> Callable[..., Any]:
+    """``new Function(...)`` for the one body pyfritz uses (``_js.forward_data``)."""
+    *params, body = args
+    if params != ["handler"] or body != _FORWARD_DATA:
+        raise FakeJsError(f"the fake knows no Function {args!r}")
+
+    def make(handler: Any) -> Callable[[Any], Any]:
+        def forward(event: Any) -> Any:
+            return handler(event.data)
+
+        forward.handler = handler  # type: ignore[attr-defined]  # lets tests find the proxy
+        return forward
+
+    return make
+
+
 class FakeJs:
     """The fake ``js`` module.
 
@@ -162,6 +181,7 @@ class FakeJs:
         to_string = SimpleNamespace(call=lambda x: getattr(x, "tag", "[object Object]"))
         self.Object = SimpleNamespace(prototype=SimpleNamespace(toString=to_string))
         self.WebSocket = SimpleNamespace(new=self._new_websocket)
+        self.Function = SimpleNamespace(new=_fake_function)
 
     def _new_websocket(self, url: str, protocols: list[str] | None = None) -> FakeWebSocket:
         if not url.startswith(("ws://", "wss://")):

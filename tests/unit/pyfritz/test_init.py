@@ -51,4 +51,13 @@ def test_import_pyfritz_does_not_need_the_browser() -> None:
 
 def _internal(module: str, symbol: str) -> bool:
     # Building blocks public in their module but kept out of the root namespace.
-    return (module, symbol) in {("pyfritz.flows", "Sink"), ("pyfritz.flows", "DEFAULT_CAPACITY")}
+    return (module, symbol) in {
+        ("pyfritz.flows", "Sink"),
+        ("pyfritz.flows", "DEFAULT_CAPACITY"),
+        ("pyfritz.sync", "SyncSession"),
+        ("pyfritz.sync", "SyncSocket"),
+        *(
+            ("pyfritz.reconnect", name)
+            for name in ("SessionLike", "Clock", "Timer", "CloseLike", "DEFAULT_NO_RETRY_CODES")
+        ),
+    }

@@ -179,6 +179,52 @@ async def test_close_while_connecting_waits_for_the_open(fake_js: FakeJs) -> Non
     await task
 
 
+async def test_close_after_a_send_waits_for_the_reply_first(fake_js: FakeJs) -> None:
+    # The browser drops messages that arrive once close() has begun.
+    session = opened(fake_js)
+    seen: list[str] = []
+    session.messages.body.handled_by(seen.append)
+    await session.send("Hello")
+    task = asyncio.create_task(session.close(reason="finished", linger=60))
+    await settle()
+    assert fake_js.socket.close_calls == []
+    fake_js.socket.fire_message("Hello")
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    assert (seen, fake_js.socket.close_calls) == (["Hello"], [(1000, "finished")])
+    fake_js.socket.fire_close(1000, "finished")
+    await task
+
+
+async def test_close_after_a_send_without_reply_closes_after_the_linger(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    await session.send("fire and forget")
+    task = asyncio.create_task(session.close(linger=0.001))
+    await settle(lambda: bool(fake_js.socket.close_calls), rounds=10_000)
+    assert fake_js.socket.close_calls == [(1000, "")]
+    fake_js.socket.fire_close(1000)
+    await task
+
+
+async def test_close_with_linger_zero_closes_at_once_after_a_send(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    await session.send("x")
+    task = asyncio.create_task(session.close(linger=0))
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    assert fake_js.socket.close_calls == [(1000, "")]
+    fake_js.socket.fire_close(1000)
+    await task
+
+
+async def test_a_server_close_ends_the_linger_of_close(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    await session.send("x")
+    task = asyncio.create_task(session.close(linger=60))
+    await settle()
+    fake_js.socket.fire_close(4000, "server")
+    await task
+    assert fake_js.socket.close_calls == []
+
+
 # -- messages ---------------------------------------------------------------------
 
 

@@ -1,0 +1,20 @@
+// Raw JavaScript baselines for the DOM benchmark (bench/pages/bench_dom.py).
+export function textUpdates(node, count) {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) node.textContent = String(i);
+  return performance.now() - start;
+}
+
+// Rebuild the whole list from rows ([id, text] pairs) and force layout.
+export function rebuild(list, rows) {
+  const start = performance.now();
+  const items = rows.map(([id, text]) => {
+    const li = document.createElement("li");
+    li.dataset.id = id;
+    li.textContent = text;
+    return li;
+  });
+  list.replaceChildren(...items);
+  void list.offsetHeight;
+  return performance.now() - start;
+}

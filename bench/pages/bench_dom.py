@@ -1,0 +1,177 @@
+# DOM benchmark: store updates bound to a text node, and keyed render_each,
+# each against raw JavaScript doing the same DOM work in the same page.
+#
+# (a) 10,000 store updates bound to one text node vs a JS loop writing textContent.
+# (b) render_each of 1,000 keyed rows, then 10 rows changed, then the list reversed,
+#     vs rebuilding the whole list with raw JS for each step. Layout is forced
+#     after every step in both variants.
+# Variants are interleaved in rounds; round 0 is a warm-up and not counted.
+import json
+import sys
+import traceback
+
+import js
+from pyodide.ffi import to_js
+from pyscript import document, window
+
+import pyfritz
+from pyfritz import RootStore
+from pyfritz.dom import li, p, render, render_each, ul
+
+UPDATES = 10_000
+ROWS = 1_000
+CHANGED = 10
+ROUNDS = 7
+now = js.performance.now
+
+
+def rows_initial():
+    return [(f"r{i}", f"row {i}") for i in range(ROWS)]
+
+
+def rows_changed(rows):
+    step = ROWS // CHANGED
+    return [
+        (key, f"{text} *") if i % step == 0 else (key, text) for i, (key, text) in enumerate(rows)
+    ]
+
+
+def pyfritz_text_updates():
+    store = RootStore(-1)
+    mount = render("#app", lambda: p(store.data.map(str)))
+    update = store.update
+    start = now()
+    for i in range(UPDATES):
+        update(i)
+    elapsed = now() - start
+    assert document.querySelector("#app p").textContent == str(UPDATES - 1)
+    mount.unmount()
+    return elapsed
+
+
+def python_direct_text_updates():
+    # Python writing textContent itself: the floor for any Python-driven update.
+    document.querySelector("#app").replaceChildren()
+    node = document.createElement("p")
+    document.querySelector("#app").append(node)
+    start = now()
+    for i in range(UPDATES):
+        node.textContent = str(i)
+    return now() - start
+
+
+def raw_text_updates(lib):
+    stage = document.querySelector("#app")
+    stage.replaceChildren()
+    node = document.createElement("p")
+    stage.append(node)
+    return lib.textUpdates(node, UPDATES)
+
+
+def pyfritz_keyed():
+    store = RootStore([])
+    mount = render(
+        "#app",
+        lambda: ul_with_rows(store),
+    )
+    listing = document.querySelector("#app ul")
+    times = []
+    rows = rows_initial()
+    for new in (rows, rows_changed(rows), list(reversed(rows_changed(rows)))):
+        start = now()
+        store.update(new)
+        _ = listing.offsetHeight
+        times.append(now() - start)
+    assert listing.children.length == ROWS
+    assert listing.firstElementChild.textContent == rows_changed(rows)[-1][1]
+    mount.unmount()
+    return times
+
+
+def ul_with_rows(store):
+    with ul():
+        render_each(store.data, id=lambda row: row[0], item=lambda row: li(row[1], data_id=row[0]))
+
+
+def raw_keyed(lib):
+    stage = document.querySelector("#app")
+    stage.replaceChildren()
+    listing = document.createElement("ul")
+    stage.append(listing)
+    rows = rows_initial()
+    times = []
+    for new in (rows, rows_changed(rows), list(reversed(rows_changed(rows)))):
+        times.append(lib.rebuild(listing, to_js([list(row) for row in new])))
+    assert listing.children.length == ROWS
+    return times
+
+
+async def main():
+    # An absolute URL: a relative one would resolve against Pyodide's module.
+    lib = await js.eval(f"import('{window.location.origin}/bench_dom.js')")
+    text = {"raw JS textContent": [], "Python writes textContent": [], "pyfritz store → text": []}
+    steps = ("render 1,000 rows", "update 10 rows", "reverse")
+    keyed = {
+        name: {step: [] for step in steps}
+        for name in ("raw JS full rebuild", "pyfritz render_each")
+    }
+    for round_number in range(ROUNDS + 1):
+        results = {
+            "raw JS textContent": raw_text_updates(lib),
+            "Python writes textContent": python_direct_text_updates(),
+            "pyfritz store → text": pyfritz_text_updates(),
+        }
+        keyed_results = {
+            "raw JS full rebuild": raw_keyed(lib),
+            "pyfritz render_each": pyfritz_keyed(),
+        }
+        if round_number == 0:
+            continue  # warm-up
+        for name, elapsed in results.items():
+            text[name].append(UPDATES / elapsed * 1000)
+        for name, times in keyed_results.items():
+            for step, elapsed in zip(steps, times, strict=True):
+                keyed[name][step].append(elapsed)
+    metrics = [
+        {
+            "label": f"{UPDATES:,} store updates bound to one text node",
+            "unit": "updates/s",
+            "better": "higher",
+            "baseline": "raw JS textContent",
+            "samples": text,
+        }
+    ]
+    for step in steps:
+        metrics.append(
+            {
+                "label": f"keyed list: {step}",
+                "unit": "ms",
+                "better": "lower",
+                "baseline": "raw JS full rebuild",
+                "samples": {name: keyed[name][step] for name in keyed},
+            }
+        )
+    result = {
+        "environment": {
+            "userAgent": str(window.navigator.userAgent),
+            "crossOriginIsolated": bool(window.crossOriginIsolated),
+            "python": sys.version.split()[0],
+            "pyfritz": pyfritz.__version__,
+            "rounds": ROUNDS,
+        },
+        "metrics": metrics,
+    }
+    publish("bench-result", json.dumps(result))
+
+
+def publish(element_id, text):
+    out = document.createElement("pre")
+    out.id = element_id
+    out.textContent = text
+    document.body.append(out)
+
+
+try:
+    await main()
+except Exception:
+    publish("bench-error", traceback.format_exc())

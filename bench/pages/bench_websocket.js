@@ -1,0 +1,77 @@
+// Raw JavaScript baselines and helpers for bench_websocket.py.
+
+/** Open a WebSocket and resolve once it is open. */
+export function open(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => resolve(ws);
+    ws.onerror = () => reject(new Error(`cannot open ${url}`));
+  });
+}
+
+/** Block the main thread until the server has written the burst `key`. */
+export function waitSent(key) {
+  const request = new XMLHttpRequest();
+  request.open("GET", `/bench/sent?key=${encodeURIComponent(key)}`, false);
+  request.send();
+}
+
+/** Messages/s for a burst of `n` messages handled by a raw `onmessage`.
+ *
+ * Counted from the moment the burst is fully written by the server (and waits
+ * in the browser's buffers) to the last message handled.
+ */
+export function burst(ws, n, key) {
+  return new Promise((resolve) => {
+    let count = 0;
+    let last = "";
+    ws.onmessage = (event) => {
+      last = event.data;
+      count += 1;
+      if (count === n) {
+        ws.onmessage = null;
+        resolve((n / (performance.now() - start)) * 1000);
+      }
+    };
+    ws.send(`${n} ${key}`);
+    waitSent(key);
+    const start = performance.now();
+  });
+}
+
+/** Round-trip times (ms) of `n` sequential request/responses over an echo socket. */
+export function roundTrips(ws, n) {
+  return new Promise((resolve) => {
+    const times = [];
+    let started = 0;
+    ws.onmessage = (event) => {
+      times.push(performance.now() - started);
+      if (times.length < n) {
+        started = performance.now();
+        ws.send(`ping ${times.length}`);
+      } else {
+        ws.onmessage = null;
+        resolve(times);
+      }
+    };
+    started = performance.now();
+    ws.send("ping 0");
+  });
+}
+
+/** µs per message when `ws.onmessage` is called `n` times in a row with a plain event (no network). */
+export function dispatch(ws, n) {
+  const handler = ws.onmessage;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) handler({ data: "m" + i });
+  return ((performance.now() - start) * 1000) / n;
+}
+
+/** The same cost for a raw JS handler doing what the burst handler does. */
+export function rawDispatch(n) {
+  let count = 0;
+  let last = "";
+  const ws = { onmessage: (event) => { last = event.data; count += 1; } };
+  return dispatch(ws, n);
+}

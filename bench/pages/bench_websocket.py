@@ -1,0 +1,319 @@
+# WebSocket benchmark: raw JS onmessage, pyscript.WebSocket and pyfritz, in one page.
+#
+# Burst: messages/s for 10,000 small messages, pre-buffered (see bench/registry.py),
+# from the moment the server has written them all to the last one handled.
+# Round trip: ms per request/response, 1,000 sequential ones per round.
+# Variants are interleaved in rounds (rotated order); round 0 is a warm-up.
+import asyncio
+import json
+import sys
+import traceback
+
+import js
+import pyodide
+from pyscript import WebSocket as PyScriptWebSocket
+from pyscript import document, window
+
+import pyfritz
+from pyfritz import websocket
+
+BURST = 10_000
+TRIPS = 1_000
+ROUNDS = 9
+ORIGIN = f"ws://{window.location.host}"
+BURST_URL = f"{ORIGIN}/bench/burst"
+ECHO_URL = f"{ORIGIN}/ws/echo"
+now = js.performance.now
+
+_keys = iter(range(1_000_000))
+
+
+def key() -> str:
+    return f"k{next(_keys)}"
+
+
+# -- raw JavaScript --------------------------------------------------------------
+
+
+async def raw_burst(lib):
+    ws = await lib.open(BURST_URL)
+    rate = await lib.burst(ws, BURST, key())
+    ws.close()
+    return rate
+
+
+async def raw_trips(lib):
+    ws = await lib.open(ECHO_URL)
+    times = await lib.roundTrips(ws, TRIPS)
+    ws.close()
+    return list(times.to_py())
+
+
+# -- PyScript's pyscript.WebSocket -------------------------------------------------
+
+
+async def pyscript_open(url):
+    opened = asyncio.get_running_loop().create_future()
+    ws = PyScriptWebSocket(url=url)
+    ws.onopen = lambda event: opened.set_result(None)
+    await opened
+    return ws
+
+
+async def pyscript_burst(lib):
+    ws = await pyscript_open(BURST_URL)
+    done = asyncio.get_running_loop().create_future()
+    state = {"count": 0, "start": 0.0, "last": None}
+
+    def on_message(event):
+        state["last"] = event.data
+        state["count"] += 1
+        if state["count"] == BURST:
+            done.set_result(BURST / (now() - state["start"]) * 1000)
+
+    ws.onmessage = on_message
+    name = key()
+    ws.send(f"{BURST} {name}")
+    lib.waitSent(name)
+    state["start"] = now()
+    rate = await done
+    ws.close()
+    return rate
+
+
+async def pyscript_trips(lib):
+    ws = await pyscript_open(ECHO_URL)
+    done = asyncio.get_running_loop().create_future()
+    times = []
+    started = [0.0]
+
+    def on_message(event):
+        times.append(now() - started[0])
+        if len(times) < TRIPS:
+            started[0] = now()
+            ws.send(f"ping {len(times)}")
+        else:
+            done.set_result(None)
+
+    ws.onmessage = on_message
+    started[0] = now()
+    ws.send("ping 0")
+    await done
+    ws.close()
+    return times
+
+
+# -- pyfritz -------------------------------------------------------------------
+
+
+async def pyfritz_burst(lib):
+    async with websocket(BURST_URL).connect() as session:
+        done = asyncio.get_running_loop().create_future()
+        state = {"count": 0, "start": 0.0, "last": None}
+
+        def on_text(text):
+            state["last"] = text
+            state["count"] += 1
+            if state["count"] == BURST:
+                done.set_result(BURST / (now() - state["start"]) * 1000)
+
+        task = session.messages.body.on_each(on_text).watch()
+        name = key()
+        await session.send(f"{BURST} {name}")
+        lib.waitSent(name)
+        state["start"] = now()
+        rate = await done
+        task.cancel()
+    return rate
+
+
+async def pyfritz_async_burst(lib):
+    async with websocket(BURST_URL).connect() as session:
+        loop = asyncio.get_running_loop()
+        subscribed = loop.create_future()
+
+        start = [0.0]
+
+        async def consume():
+            count = 0
+            subscribed.set_result(None)  # the async for below subscribes in this same step
+            async for _text in session.messages.body:
+                count += 1
+                if count == BURST:
+                    break
+            return BURST / (now() - start[0]) * 1000
+
+        consumer = asyncio.ensure_future(consume())
+        await subscribed
+        name = key()
+        await session.send(f"{BURST} {name}")
+        lib.waitSent(name)
+        start[0] = now()
+        rate = await consumer
+    return rate
+
+
+async def pyfritz_trips(lib):
+    async with websocket(ECHO_URL).connect() as session:
+        done = asyncio.get_running_loop().create_future()
+        times = []
+        started = [0.0]
+
+        def on_text(text):
+            times.append(now() - started[0])
+            if len(times) < TRIPS:
+                started[0] = now()
+                session.send_nowait(f"ping {len(times)}")
+            else:
+                done.set_result(None)
+
+        task = session.messages.body.on_each(on_text).watch()
+        started[0] = now()
+        await session.send("ping 0")
+        await done
+        task.cancel()
+    return times
+
+
+async def pyfritz_async_trips(lib):
+    async with websocket(ECHO_URL).connect() as session:
+        times = []
+        started = now()
+        await session.send("ping 0")
+        async for _text in session.messages.body:
+            times.append(now() - started)
+            if len(times) == TRIPS:
+                break
+            started = now()
+            await session.send(f"ping {len(times)}")
+    return times
+
+
+# -- handler cost without the network: JS calls onmessage in a loop ----------------
+
+
+async def raw_dispatch(lib):
+    return lib.rawDispatch(BURST)
+
+
+async def pyscript_dispatch(lib):
+    ws = await pyscript_open(ECHO_URL)
+    state = {"count": 0, "last": None}
+
+    def on_message(event):
+        state["last"] = event.data
+        state["count"] += 1
+
+    ws.onmessage = on_message
+    cost = lib.dispatch(ws._js_websocket, BURST)
+    ws.close()
+    return cost
+
+
+async def pyfritz_dispatch(lib):
+    async with websocket(ECHO_URL).connect() as session:
+        state = {"count": 0, "last": None}
+
+        def on_text(text):
+            state["last"] = text
+            state["count"] += 1
+
+        task = session.messages.body.on_each(on_text).watch()
+        # The browser WebSocket is private; the bench reaches in to call its onmessage.
+        cost = lib.dispatch(session._ws, BURST)
+        task.cancel()
+    return cost
+
+
+BURSTS = {
+    "raw JS onmessage": raw_burst,
+    "pyscript.WebSocket": pyscript_burst,
+    "pyfritz on_each (sync)": pyfritz_burst,
+    "pyfritz async for": pyfritz_async_burst,
+}
+DISPATCHES = {
+    "raw JS onmessage": raw_dispatch,
+    "pyscript.WebSocket": pyscript_dispatch,
+    "pyfritz on_each (sync)": pyfritz_dispatch,
+}
+TRIP_VARIANTS = {
+    "raw JS onmessage": raw_trips,
+    "pyscript.WebSocket": pyscript_trips,
+    "pyfritz on_each (sync)": pyfritz_trips,
+    "pyfritz async for": pyfritz_async_trips,
+}
+
+
+def status(text):
+    document.querySelector("#app").textContent = text
+
+
+async def measure(lib):
+    bursts = {name: [] for name in BURSTS}
+    trips = {name: [] for name in TRIP_VARIANTS}
+    dispatches = {name: [] for name in DISPATCHES}
+    for round_ in range(ROUNDS + 1):
+        groups = ((BURSTS, bursts), (TRIP_VARIANTS, trips), (DISPATCHES, dispatches))
+        for variants, samples in groups:
+            names = list(variants)
+            shift = round_ % len(names)
+            for name in names[shift:] + names[:shift]:
+                status(f"round {round_}: {name}")
+                value = await variants[name](lib)
+                if round_ > 0:  # round 0 warms up
+                    if isinstance(value, list):
+                        samples[name].extend(value)
+                    else:
+                        samples[name].append(value)
+    return {
+        "environment": {
+            "userAgent": str(window.navigator.userAgent),
+            "crossOriginIsolated": bool(window.crossOriginIsolated),
+            "python": sys.version.split()[0],
+            "pyodide": pyodide.__version__,
+            "pyfritz": pyfritz.__version__,
+            "rounds": ROUNDS,
+        },
+        "metrics": [
+            {
+                "label": f"burst of {BURST:,} small messages",
+                "unit": "msg/s",
+                "better": "higher",
+                "baseline": "raw JS onmessage",
+                "samples": bursts,
+            },
+            {
+                "label": f"round trip, {TRIPS:,} sequential request/responses per round",
+                "unit": "ms",
+                "better": "lower",
+                "baseline": "raw JS onmessage",
+                "samples": trips,
+            },
+            {
+                "label": f"handler cost, onmessage called {BURST:,} times from JS (no network)",
+                "unit": "µs/message",
+                "better": "lower",
+                "baseline": "raw JS onmessage",
+                "samples": dispatches,
+            },
+        ],
+    }
+
+
+def publish(element_id, text):
+    out = document.createElement("pre")
+    out.id = element_id
+    out.textContent = text
+    document.body.append(out)
+
+
+async def main():
+    try:
+        # An absolute URL: a relative one would resolve against Pyodide's module.
+        lib = await js.eval(f"import('{window.location.origin}/bench_websocket.js')")
+        publish("bench-result", json.dumps(await measure(lib)))
+    except Exception:
+        publish("bench-error", traceback.format_exc())
+
+
+await main()

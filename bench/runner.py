@@ -1,0 +1,110 @@
+"""Serve the benchmark pages, run them in Chromium, wait for their results, write reports.
+
+Uses the browser binary and launch flags of the project's ``playwright.config.py``
+(as the e2e tests do) and the dev server with cross-origin isolation, which
+gives ``performance.now()`` its 5 µs resolution (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+
+from bench import report
+from bench.registry import BENCHES, Bench
+from devserver import create_app
+from devserver.threaded import serve_asgi
+
+__all__ = ["PAGES", "RESULTS", "ROOT", "main", "run_bench"]
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = Path(__file__).resolve().parent / "pages"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class BenchFailed(RuntimeError):
+    """A bench page failed or published no result in time."""
+
+
+def _load_config() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "playwright_config", ROOT / "playwright.config.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
+    """Open ``bench``'s page, wait for its published JSON and return it."""
+    page = browser.new_page(base_url=base_url)
+    console: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        console.append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    try:
+        query = urlencode({"py": bench.page, **bench.params})
+        page.goto(f"/harness.html?{query}")
+        done = page.locator("#bench-result, #bench-error, .py-error").first
+        done.wait_for(state="attached", timeout=bench.timeout_s * 1000)
+        result = page.locator("#bench-result")
+        if result.count() == 0:
+            detail = done.text_content() or ""
+            raise BenchFailed(f"{bench.name}: the page failed:\n{detail}\n" + "\n".join(console))
+        data: dict[str, Any] = json.loads(result.text_content() or "")
+        data.setdefault("environment", {})["browser"] = browser.version
+        return data
+    finally:
+        page.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks named on the command line (all when none are)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="name", help=f"of {sorted(BENCHES)}")
+    parser.add_argument("--headed", action="store_true", help="show the browser")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHES]
+    if unknown:
+        parser.error(f"unknown bench {', '.join(unknown)}; known: {', '.join(sorted(BENCHES))}")
+    benches = [BENCHES[name] for name in args.names or BENCHES]
+
+    config = _load_config()
+    routes = [route for bench in benches for route in bench.routes()]
+    app = create_app(ROOT, extra_roots=[PAGES], harness=True, isolate=True, routes=routes)
+    executable = config.find_chromium()
+    failed = 0
+    with serve_asgi(app) as base_url, sync_playwright() as playwright:
+        launch: dict[str, Any] = {"args": list(config.LAUNCH_ARGS), "headless": not args.headed}
+        if executable:
+            launch["executable_path"] = executable
+        browser = playwright.chromium.launch(**launch)
+        try:
+            for bench in benches:
+                started = time.monotonic()
+                print(f"bench {bench.name}: running {bench.page} ...", flush=True)
+                try:
+                    data = run_bench(browser, base_url, bench)
+                except BenchFailed as exc:
+                    print(exc, file=sys.stderr)
+                    failed += 1
+                    continue
+                path = report.write(RESULTS, bench.name, bench.title, bench.description, data)
+                print(f"bench {bench.name}: {time.monotonic() - started:.0f} s, wrote {path}")
+                print(path.read_text(encoding="utf-8"))
+        finally:
+            browser.close()
+    return 1 if failed else 0
