@@ -8,12 +8,10 @@ gives ``performance.now()`` its 5 µs resolution (DESIGN.md section 5).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
 from bench import report
 from bench.registry import BENCHES, Bench
 from devserver import create_app
+from devserver.browser import load_playwright_config
 from devserver.threaded import serve_asgi
 
 __all__ = ["PAGES", "RESULTS", "ROOT", "main", "run_bench"]
@@ -33,16 +32,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 class BenchFailed(RuntimeError):
     """A bench page failed or published no result in time."""
-
-
-def _load_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "playwright_config", ROOT / "playwright.config.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
@@ -82,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown bench {', '.join(unknown)}; known: {', '.join(sorted(BENCHES))}")
     benches = [BENCHES[name] for name in args.names or BENCHES]
 
-    config = _load_config()
+    config = load_playwright_config(ROOT)
     routes = [route for bench in benches for route in bench.routes()]
     app = create_app(ROOT, extra_roots=[PAGES], harness=True, isolate=True, routes=routes)
     executable = config.find_chromium()

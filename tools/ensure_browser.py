@@ -8,7 +8,6 @@ when none can be had.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,16 +16,9 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "app"))
 
-
-def _config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "playwright_config", ROOT / "playwright.config.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from devserver.browser import load_playwright_config  # noqa: E402 - needs the path above
 
 
 def _found(config: ModuleType) -> str | None:
@@ -64,7 +56,7 @@ def _install() -> list[str]:
 
 
 def main() -> int:
-    config = _config()
+    config = load_playwright_config(ROOT)
     found = _found(config)
     if found:
         print(f"ensure_browser: using {found}")

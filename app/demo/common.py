@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pyfritz.dom import span
+from pyfritz.dom import render, span
 from pyfritz.flows import Flow
 
-__all__ = ["STATUS_TEXT", "status_badge", "sync_url"]
+__all__ = ["STATUS_TEXT", "start", "status_badge", "sync_url"]
+
+S = TypeVar("S")
 
 #: What the badge says for each sync status.
 STATUS_TEXT = {
@@ -46,3 +49,15 @@ def status_badge(status: Flow[Any]) -> None:
         data_status=names,
         role="status",
     )
+
+
+def start(make_store: Callable[[str], S], view: Callable[[S], object]) -> None:  # pragma: no cover
+    """Run a demo page: make its store for the sync URL, render ``view`` on ``#app``.
+
+    Replaces the page's loading indicator and marks ``<body data-ready>``.
+    """
+    from pyscript import window  # type: ignore[import-not-found]
+
+    store = make_store(sync_url(window.location))
+    render("#app", lambda: view(store))
+    window.document.body.setAttribute("data-ready", "true")

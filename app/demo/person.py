@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pyfritz import Resource, RootStore, handler, unique_id, websocket
-from pyfritz.dom import button, div, h1, input_, label, p, render
+from pyfritz.dom import button, div, h1, input_, label, p
 
-from .common import status_badge, sync_url
+from .common import start, status_badge
 
 __all__ = ["Person", "PersonStore", "main", "person_resource"]
 
@@ -81,8 +81,4 @@ def app(store: PersonStore) -> None:
 
 def main() -> None:  # pragma: no cover - runs in the browser
     """Mount the editor on ``#app``."""
-    from pyscript import window  # type: ignore[import-not-found]
-
-    store = PersonStore(sync_url(window.location))
-    render("#app", lambda: app(store))
-    window.document.body.setAttribute("data-ready", "true")
+    start(PersonStore, app)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pyfritz import Resource, RootStore, SubStore, handler, unique_id, websocket
-from pyfritz.dom import button, div, form, h1, input_, li, render, render_each, span, ul
+from pyfritz.dom import button, div, form, h1, input_, li, render_each, span, ul
 
-from .common import status_badge, sync_url
+from .common import start, status_badge
 
 __all__ = ["Todo", "TodoList", "TodoStore", "main", "todos_resource"]
 
@@ -115,8 +115,4 @@ def app(store: TodoStore) -> None:
 
 def main() -> None:  # pragma: no cover - runs in the browser
     """Mount the list on ``#app``."""
-    from pyscript import window  # type: ignore[import-not-found]
-
-    store = TodoStore(sync_url(window.location))
-    render("#app", lambda: app(store))
-    window.document.body.setAttribute("data-ready", "true")
+    start(TodoStore, app)

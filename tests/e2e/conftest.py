@@ -6,10 +6,8 @@ Settings (browser binary, launch flags, timeouts) come from the project's
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,21 +17,11 @@ from harness import PAGES, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from devserver import create_app
+from devserver.browser import load_playwright_config
 from devserver.threaded import serve_asgi
 from syncserver.cli import build_sync
 
-
-def _load_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "playwright_config", ROOT / "playwright.config.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CONFIG = _load_config()
+CONFIG = load_playwright_config(ROOT)
 expect.set_options(timeout=CONFIG.EXPECT_TIMEOUT_MS)
 
 
