@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import pytest
 from fakes.sync_server import FakeWebSocket, serve
 from starlette.applications import Starlette
