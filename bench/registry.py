@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from playwright.sync_api import Browser
 from starlette.routing import BaseRoute
 
-from bench import endpoints
+from bench import endpoints, fanout, reconnect, sync_endpoints
 
 __all__ = ["BENCHES", "Bench"]
 
@@ -25,6 +27,12 @@ class Bench:
             (``/ws/echo``, the harness, pages and runtime).
         params: query parameters handed to the page.
         timeout_s: how long the page may take to publish its result.
+        driver: for a bench no page can run by itself (e.g. one that restarts
+            the server): a function that drives the browser from Python and
+            returns the result a page would publish; ``page`` is then unused.
+        companions: query parameters of more pages of the bench, opened first
+            in the same browser context (``py`` defaults to ``page``); each
+            marks ``<body data-ready>`` once the main page may start.
     """
 
     name: str
@@ -34,6 +42,8 @@ class Bench:
     routes: Callable[[], list[BaseRoute]] = list
     params: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 600
+    driver: Callable[[Browser], dict[str, Any]] | None = None
+    companions: tuple[Mapping[str, str], ...] = ()
 
 
 BENCHES: dict[str, Bench] = {
@@ -73,6 +83,66 @@ BENCHES: dict[str, Bench] = {
                 "for each step; layout is forced after every step in both. Variants run "
                 "interleaved in rounds after one warm-up round that is not counted."
             ),
+        ),
+        Bench(
+            name="reconnect",
+            page="sync_person",
+            title="Reconnect: a sync server killed and restarted under two pages",
+            description=(
+                "Driven from Python (`bench/reconnect.py`): the dev server runs as a "
+                "subprocess with a SQLite file; four pages of `tests/e2e/pages/sync_person.py` "
+                "follow one entity, two with `sync_with`'s default policy (0.25 s start, x2, "
+                "10 s cap, full jitter, heartbeat) and two with the cap at 0.5 s. "
+                f"**Recovery**: {reconnect.ROUNDS} times, the server is killed (SIGKILL), "
+                f"stays down {reconnect.DOWN_S:g} s, and is started again on the same port and "
+                "database; timed from the moment it accepts TCP connections until both pages "
+                "of a policy show `synced` (rejoined and snapshot taken). **Attempts**: the "
+                f"server stays down {reconnect.LONG_DOWN_S:g} s; each page's failed connects "
+                "are counted (Chromium logs one console error per failed WebSocket)."
+            ),
+            driver=reconnect.run,
+        ),
+        Bench(
+            name="sync_latency",
+            page="bench_sync_latency",
+            title="Sync latency: an edit in page A to the DOM of page B",
+            description=(
+                "Two pages of one browser context: page B (`?role=view`, opened first) shows "
+                "both variants, page A (`?role=edit`) makes one edit at a time and waits until "
+                "B shows it. **pyfritz**: `store.update()` in A, a store synced with `sync_with` "
+                "over the sync server (`Hub(MemoryStorage())` at `/bench/sync`) in both pages, "
+                "shown in B with `p(store.data.map(...))`; A also waits for its own put to be "
+                "acknowledged before the next edit. **Raw JS**: `ws.send()` in A, a relay "
+                "endpoint (`/bench/relay`) forwarding each frame to the other connections, "
+                "`onmessage` → `textContent` in B. A JS `MutationObserver` in B timestamps each "
+                "change with `performance.timeOrigin + performance.now()` (one clock across "
+                "the pages of a browser; both pages cross-origin isolated) and posts it to A "
+                "over a `BroadcastChannel`. 500 edits per variant (5 rounds of 100), in "
+                "interleaved rounds after a warm-up round that is not counted."
+            ),
+            routes=sync_endpoints.routes,
+            params={"role": "edit"},
+            companions=({"role": "view"},),
+            timeout_s=300,
+        ),
+        Bench(
+            name="fanout",
+            page="bench.fanout",
+            title="Server fan-out: the sync server against a plain websockets broadcast",
+            description=(
+                "Driven from Python (`bench/fanout.py`), no browser: "
+                f"{fanout.CLIENTS} CPython `websockets` clients and one producer join one "
+                "entity; the producer sends bursts of "
+                f"{fanout.PUTS} puts ({fanout.BURSTS} per round), each timed from its first "
+                "send until every client has its last state. **pyfritz sync server**: "
+                "`Hub(MemoryStorage())` behind `sync_app`, served by uvicorn. **Plain "
+                "websockets broadcast**: a `websockets` server that parses each put, keeps "
+                "the latest value per id with a revision, encodes one `state` frame and "
+                "`broadcast()`s it to the followers. Each server runs in its own subprocess; "
+                "clients connect without compression; servers alternate in rounds after a "
+                "warm-up round that is not counted."
+            ),
+            driver=fanout.run,
         ),
     ]
 }

@@ -35,16 +35,31 @@ class BenchFailed(RuntimeError):
 
 
 def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
-    """Open ``bench``'s page, wait for its published JSON and return it."""
-    page = browser.new_page(base_url=base_url)
+    """Open ``bench``'s companion pages, then its page; wait for its published JSON and return it.
+
+    All pages share one browser context (so they share a ``BroadcastChannel``);
+    each companion must mark ``<body data-ready>`` before the next page opens.
+    """
+    context = browser.new_context(base_url=base_url)
     console: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
         console.append(f"{message.type}: {message.text}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    context.on("console", on_console)
+    context.on("weberror", lambda error: console.append(f"page error: {error.error}"))
     try:
+        for companion in bench.companions:
+            extra = context.new_page()
+            extra.goto(
+                f"/harness.html?{urlencode({'py': bench.page, **bench.params, **companion})}"
+            )
+            ready = extra.locator("body[data-ready], #bench-error, .py-error").first
+            ready.wait_for(state="attached", timeout=bench.timeout_s * 1000)
+            if extra.locator("body[data-ready]").count() == 0:
+                detail = f"{ready.text_content() or ''}\n" + "\n".join(console)
+                raise BenchFailed(f"{bench.name}: companion {companion} failed:\n{detail}")
+        page = context.new_page()
         query = urlencode({"py": bench.page, **bench.params})
         page.goto(f"/harness.html?{query}")
         done = page.locator("#bench-result, #bench-error, .py-error").first
@@ -57,7 +72,7 @@ def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
         data.setdefault("environment", {})["browser"] = browser.version
         return data
     finally:
-        page.close()
+        context.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.monotonic()
                 print(f"bench {bench.name}: running {bench.page} ...", flush=True)
                 try:
-                    data = run_bench(browser, base_url, bench)
+                    if bench.driver is not None:
+                        data = bench.driver(browser)
+                        data.setdefault("environment", {})["browser"] = browser.version
+                    else:
+                        data = run_bench(browser, base_url, bench)
                 except BenchFailed as exc:
                     print(exc, file=sys.stderr)
                     failed += 1

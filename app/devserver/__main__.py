@@ -33,6 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     parser.add_argument("--root", type=Path, default=_project_root(), help="project root")
     parser.add_argument("--isolate", action="store_true", help="send COOP/COEP headers")
+    parser.add_argument(
+        "--extra-root",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another folder of pages and .py files served at the top level (repeatable)",
+    )
+    parser.add_argument(
+        "--harness",
+        action="store_true",
+        help="serve /harness.html?py=<name>, which runs <name>.py from an extra root",
+    )
     add_sync_arguments(parser, default_db="demo.sqlite3")
     args = parser.parse_args(argv)
 
@@ -44,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     # A relative database path is taken relative to the project root.
     db = args.db if args.db == ":memory:" else str(root / args.db)
     hub, sync = build_sync(db, args.allow_origin)
-    app = create_app(root, sync=sync, isolate=args.isolate)
+    extra = [path.resolve() for path in args.extra_root]
+    app = create_app(root, extra_roots=extra, harness=args.harness, sync=sync, isolate=args.isolate)
     print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
     print("Ctrl-C stops", flush=True)
     try:

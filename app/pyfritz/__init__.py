@@ -37,12 +37,13 @@ from .lenses import Lens, by_id, field_lens
 from .reconnect import Backoff, Reconnect, ReconnectFailed, ReconnectingSession, ReconnectState
 from .resource import Codec, JsonCodec, JsonValue, Resource, unique_id
 from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
-from .sync import BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
+from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
 from .websocket import (
     CloseEvent,
     MessageEvent,
     Messages,
     OpenEvent,
+    ReconnectingWebSocket,
     Session,
     Socket,
     State,
@@ -53,6 +54,7 @@ from .websocket import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "SYNC_RECONNECT",
     "Backoff",
     "BadFrame",
     "BufferOverflowError",
@@ -80,6 +82,7 @@ __all__ = [
     "ReconnectFailed",
     "ReconnectState",
     "ReconnectingSession",
+    "ReconnectingWebSocket",
     "Resource",
     "RootStore",
     "SendException",

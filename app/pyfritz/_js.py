@@ -131,9 +131,14 @@ def forward_data(proxy: Any) -> Any:
 
 # --- dom --- (helpers for pyfritz.dom and pyfritz.events)
 
-__all__ += ["document"]
+__all__ += ["document", "window"]
 
 
 def document() -> Any:
     """The page's ``document``."""
     return _js().document
+
+
+def window() -> Any:
+    """The page's ``window`` (for its ``online`` event)."""
+    return _js().window

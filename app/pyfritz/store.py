@@ -50,6 +50,7 @@ from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateF
 from .lenses import Lens, by_id, field_lens
 
 if TYPE_CHECKING:  # sync builds on store: imported lazily, never at module level
+    from .reconnect import Reconnect
     from .resource import Resource
     from .sync import Sync, SyncMode, SyncSocket
 
@@ -424,11 +425,18 @@ class RootStore(Store[T]):
         return f"<{type(self).__name__} {self._state.value!r}>"
 
     def sync_with(
-        self, socket: SyncSocket, resource: Resource[T], *, mode: SyncMode = "revisions"
+        self,
+        socket: SyncSocket,
+        resource: Resource[T],
+        *,
+        mode: SyncMode = "revisions",
+        reconnect: Reconnect | bool = True,
     ) -> Sync[T]:
         """Keep this store in sync with the server behind ``socket``; see :mod:`pyfritz.sync`.
 
         Needs no running event loop, so it may be called from ``__init__``.
+        Reconnects by itself unless ``reconnect=False`` (a
+        :class:`~pyfritz.reconnect.Reconnect` sets the policy).
         Returns the :class:`~pyfritz.sync.Sync`: ``status``, ``errors``, ``stop()``.
 
         Example::
@@ -440,7 +448,7 @@ class RootStore(Store[T]):
         """
         from .sync import sync_with
 
-        return sync_with(self, socket, resource, mode=mode)
+        return sync_with(self, socket, resource, mode=mode, reconnect=reconnect)
 
     # -- the queue ------------------------------------------------------------
 

@@ -32,6 +32,20 @@ sockets count as one) share one connection, multiplexed by entity id; the
 connection is opened by the first ``sync_with`` and closed when the last one
 stops.
 
+Reconnecting (``reconnect=True``, the default): the connection is a
+reconnecting session (:mod:`pyfritz.reconnect`, with a heartbeat in the
+revisions mode, :data:`SYNC_RECONNECT`). Frames go out only while a connection
+is open; sync never uses the session's queue for sends made while
+disconnected, because a queued ``put`` would carry a stale value and a stale
+``base``. Instead, while the connection is lost the status is
+``reconnecting``, local changes only mark the entity changed, and an
+unanswered put counts as such a change. On each reopen every followed entity
+is joined again with its last ``rev``; once its snapshot is in, the store's
+latest value is sent as one ``put`` if it changed and differs from the
+snapshot's, otherwise the store takes the snapshot. ``offline`` means the
+connection ended for good (stopped, ``max_retries`` exhausted, a do-not-retry
+close code, or ``reconnect=False`` and the connection closed).
+
 The module only talks to the WebSocket through the small
 :class:`SyncSocket`/:class:`SyncSession` protocols, which the browser's
 ``pyfritz.websocket`` satisfies and tests fake.
@@ -54,12 +68,14 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
 from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
+from .reconnect import Reconnect
 from .resource import Resource
 
 if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
+    "SYNC_RECONNECT",
     "BadFrame",
     "PutRefused",
     "Sync",
@@ -75,10 +91,18 @@ V = TypeVar("V")
 
 #: What a sync is doing: waiting for the server's snapshot (``connecting``),
 #: in step with the server (``synced``), with a local change not yet
-#: acknowledged (``pending``), without a connection (``offline``), or the last
-#: thing that happened was an error (``error``, until the next good frame or
-#: local change).
-SyncStatus = Literal["connecting", "synced", "pending", "offline", "error"]
+#: acknowledged (``pending``), the connection lost and being re-established
+#: (``reconnecting``), without a connection for good (``offline``), or the
+#: last thing that happened was an error (``error``, until the next good frame
+#: or local change).
+SyncStatus = Literal["connecting", "synced", "pending", "reconnecting", "offline", "error"]
+
+#: The policy of ``reconnect=True`` in the revisions mode: the defaults of
+#: :class:`~pyfritz.reconnect.Reconnect` plus a heartbeat (a ping every 15 s,
+#: the connection given up when nothing arrives within 5 s), which the bundled
+#: server answers. The plain mode uses ``Reconnect()``: a plain server may not
+#: know pings.
+SYNC_RECONNECT = Reconnect(heartbeat=(15.0, 5.0))
 
 #: The wire format; see the module documentation.
 SyncMode = Literal["revisions", "plain"]
@@ -116,10 +140,12 @@ class _Message(Protocol):
 
 
 class SyncSession(Protocol):
-    """What sync needs of a connection; :class:`pyfritz.websocket.Session` has it.
+    """What sync needs of a connection; :class:`pyfritz.websocket.Session` has it,
+    and so has :class:`pyfritz.websocket.ReconnectingWebSocket`.
 
     ``state`` holds values whose ``str()`` is ``connecting``, ``open``,
-    ``closing`` or ``closed`` (``websocket.State``).
+    ``reconnecting`` (a reconnecting session only), ``closing`` or ``closed``
+    (``websocket.State``, ``reconnect.ReconnectState``).
     """
 
     @property
@@ -133,7 +159,10 @@ class SyncSession(Protocol):
         ...
 
     def send_nowait(self, data: str) -> None:
-        """Send a text frame now, or queue it while connecting; raise SendException when closed."""
+        """Send a text frame; sync calls it only while ``state`` is ``open``.
+
+        Raises SendException when the connection turned out to be closed.
+        """
         ...
 
     def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
@@ -144,9 +173,26 @@ class SyncSession(Protocol):
 class SyncSocket(Protocol):
     """Where to connect; :class:`pyfritz.websocket.Socket` is one."""
 
-    def connect(self) -> SyncSession:
-        """Open a new connection."""
+    def connect(self, *, reconnect: Reconnect | None = None) -> SyncSession:
+        """Open a new connection; one that reconnects by ``reconnect`` if given.
+
+        Sync calls ``connect()`` without the keyword when it needs no reconnecting.
+        """
         ...
+
+
+def _connect(socket: SyncSocket, policy: Reconnect | None) -> SyncSession:
+    return socket.connect() if policy is None else socket.connect(reconnect=policy)
+
+
+def _policy(reconnect: Reconnect | bool, default: Reconnect) -> Reconnect | None:
+    if reconnect is True:
+        return default
+    if reconnect is False:
+        return None
+    if isinstance(reconnect, Reconnect):
+        return reconnect
+    raise TypeError(f"reconnect must be a bool or a Reconnect, got {type(reconnect).__name__}")
 
 
 class _Missing:
@@ -332,26 +378,24 @@ class Sync(Generic[T]):
 
 
 class _Connection:
-    """One session shared by every revisions sync over a socket; routes frames by id."""
+    """One session shared by every revisions sync over a socket; routes frames by id.
 
-    def __init__(self, socket: SyncSocket) -> None:
+    ``open``: a connection is open and frames may go out. ``reconnecting``: it
+    was lost (or the first one failed) and a reconnect is under way.
+    ``offline``: it ended for good.
+    """
+
+    def __init__(self, socket: SyncSocket, policy: Reconnect | None) -> None:
         self.socket = socket
-        self.client: str | None = None  # our id on the server, from the first snapshot
+        self.policy = policy
+        self.client: str | None = None  # our id on the server, from this connection's snapshot
+        self.open = False
+        self.reconnecting = False
         self.offline = False
         self._links: dict[str, list[_RevisionSync[Any]]] = {}
         self._users: list[_RevisionSync[Any]] = []
         self._seq = 0
-        self._unsubscribe: list[Callable[[], None]] = []
-        self.session: SyncSession
-        self._attach(socket.connect())
-
-    def _attach(self, session: SyncSession) -> None:
-        # A reconnect (issue 6) attaches a new session here, then re-joins
-        # every link with its last rev (_RevisionSync._join) and sends what
-        # changed offline once the snapshot is in.
-        self.session = session
-        self.client = None
-        self.offline = False
+        self.session = session = _connect(socket, policy)
         self._unsubscribe = [
             _listen(session.messages, self._on_message, "sync: handling a frame"),
             _listen(session.state, self._on_state, "sync: handling a state change"),
@@ -364,8 +408,9 @@ class _Connection:
         if link in self._users:
             self._users.remove(link)
         if not self._users:
-            if _connections.get(self.socket) is self:
-                del _connections[self.socket]
+            key = (self.socket, self.policy)
+            if _connections.get(key) is self:
+                del _connections[key]
             for unsubscribe in self._unsubscribe:
                 unsubscribe()
             _close(self.session)
@@ -377,11 +422,17 @@ class _Connection:
         return self._seq
 
     def send(self, frame: dict[str, Any]) -> None:
-        """Send ``frame``; raises SendException when the session is closed."""
-        self.session.send_nowait(_dumps(frame))
+        """Send ``frame``; raises SendException when no connection is open."""
+        self.send_text(_dumps(frame))
 
     def send_text(self, text: str) -> None:
-        """Send an encoded frame; raises SendException when the session is closed."""
+        """Send an encoded frame; raises SendException when no connection is open.
+
+        Never hands a frame to a session that is not open: a reconnecting
+        session would queue it, and a queued put is stale by the time it goes.
+        """
+        if not self.open:
+            raise SendException(str(self.session.state.value))
         self.session.send_nowait(text)
 
     def follow(self, link: _RevisionSync[Any], id: str) -> None:
@@ -400,10 +451,24 @@ class _Connection:
 
     def _on_state(self, state: object) -> None:
         name = str(state)
-        if name in ("closing", "closed") and not self.offline:
-            self.offline = True
+        if self.offline:
+            return
+        if name == "open":
+            if not self.open:
+                # A new connection (the first, or after a reconnect): a new
+                # client id comes with its snapshots; every link joins again.
+                self.open, self.reconnecting, self.client = True, False, None
+                for link in tuple(self._users):
+                    link._on_open()
+        elif name == "reconnecting":
+            if self.open or not self.reconnecting:
+                self.open, self.reconnecting, self.client = False, True, None
+                for link in tuple(self._users):
+                    link._on_lost()
+        elif name in ("closing", "closed"):
+            self.open, self.reconnecting, self.offline = False, False, True
             for link in tuple(self._users):
-                link._on_offline()
+                link._on_lost()
 
     def _on_message(self, event: _Message) -> None:
         data = event.data
@@ -445,20 +510,28 @@ class _Connection:
             link._fail(exc, "sync: a bad frame")
 
 
-# Connections by socket: equal sockets (same URL, protocols, capacity) share one.
-_connections: dict[SyncSocket, _Connection] = {}
+# Connections by socket and reconnect policy: equal sockets (same URL,
+# protocols, capacity) with equal policies share one.
+_connections: dict[tuple[SyncSocket, Reconnect | None], _Connection] = {}
 
 
 class _RevisionSync(Sync[T]):
     """The client side of the sync protocol for one store (see the module docs)."""
 
-    def __init__(self, store: Store[T], socket: SyncSocket, resource: Resource[T]) -> None:
+    def __init__(
+        self,
+        store: Store[T],
+        socket: SyncSocket,
+        resource: Resource[T],
+        policy: Reconnect | None,
+    ) -> None:
         super().__init__(store, resource, "revisions")
-        connection = _connections.get(socket)
+        key = (socket, policy)
+        connection = _connections.get(key)
         if connection is None or connection.offline:
-            # Until reconnecting exists (issue 6), a new sync over a socket whose
-            # connection closed opens a new one; the old one's syncs stay offline.
-            connection = _connections[socket] = _Connection(socket)
+            # A connection that ended for good stays so (its syncs stay
+            # offline); a new sync over the same socket opens a new one.
+            connection = _connections[key] = _Connection(socket, policy)
         self._connection = connection
         connection.add(self)
         self._id: str | None = None  # the entity followed (None: the id is invalid)
@@ -512,12 +585,13 @@ class _RevisionSync(Sync[T]):
         self._join()
 
     def _join(self) -> None:
+        """Join the entity now if a connection is open; else the next open does."""
         assert self._id is not None
-        self._status.value = "connecting"
-        try:
-            self._connection.send({"op": "join", "id": self._id, "rev": self._rev})
-        except SendException:
-            self._on_offline()
+        if self._connection.open:
+            # Closed under us: the state change that follows says so.
+            with contextlib.suppress(SendException):
+                self._connection.send({"op": "join", "id": self._id, "rev": self._rev})
+        self._show()
 
     def _leave(self) -> None:
         id, self._id = self._id, None
@@ -530,8 +604,8 @@ class _RevisionSync(Sync[T]):
         if not (self._dirty and self._joined and self._in_flight is None):
             self._show()
             return
-        if self._connection.offline:
-            return
+        if not self._connection.open:
+            return  # unreachable while joined; kept for a close racing the flush
         assert self._id is not None
         value = self.store.current
         seq = self._connection.next_seq()  # a seq lost to a failed encode leaves a harmless gap
@@ -554,7 +628,7 @@ class _RevisionSync(Sync[T]):
         try:
             self._connection.send_text(text)
         except SendException:
-            self._on_offline()
+            self._show()  # the connection's state change that follows re-sends it
             return
         self._in_flight = seq
         self._dirty = False
@@ -586,6 +660,8 @@ class _RevisionSync(Sync[T]):
         status: SyncStatus
         if self._connection.offline:
             status = "offline"
+        elif self._connection.reconnecting:
+            status = "reconnecting"
         elif self._error:
             status = "error"
         elif not self._joined:
@@ -647,8 +723,12 @@ class _RevisionSync(Sync[T]):
             self._flush()
             return
         self._server = value
+        if self._dirty and self.store.current == value:
+            # Changed offline back to what the server has, or an unanswered
+            # put that was applied before the connection went: nothing to send.
+            self._dirty = False
         if self._dirty:
-            self._flush()  # changed while joining (or offline): ours goes next
+            self._flush()  # changed while joining (or offline): its latest value goes next
         else:
             self._settle()
 
@@ -685,9 +765,22 @@ class _RevisionSync(Sync[T]):
             return
         self._settle()
 
-    def _on_offline(self) -> None:
+    def _on_open(self) -> None:
+        """A connection opened (the first or a new one): join again with the last rev."""
+        if self._stopped:
+            return
+        self._joined = False
+        if self._id is not None:
+            self._join()
+        else:
+            self._show()
+
+    def _on_lost(self) -> None:
+        """The connection went (for now or for good): nothing is in flight any more."""
         if self._in_flight is not None:
-            # Unanswered: it may or may not have been applied; send it again after a reconnect.
+            # Unanswered: it may or may not have been applied. Count it as a
+            # local change; after the next snapshot the latest value goes out
+            # if it still differs from the server's.
             self._in_flight = None
             self._dirty = True
         self._joined = False
@@ -706,9 +799,16 @@ class _RevisionSync(Sync[T]):
 class _PlainSync(Sync[T]):
     """The entity's JSON as a text frame, both ways, over a connection of its own."""
 
-    def __init__(self, store: Store[T], socket: SyncSocket, resource: Resource[T]) -> None:
+    def __init__(
+        self,
+        store: Store[T],
+        socket: SyncSocket,
+        resource: Resource[T],
+        policy: Reconnect | None,
+    ) -> None:
         super().__init__(store, resource, "plain")
-        self._session = socket.connect()
+        self._dirty = False  # a local change made while no connection was open
+        self._session = _connect(socket, policy)
         self._unsubscribe = [
             _listen(self._session.messages, self._on_message, "sync (plain): a frame"),
             _listen(self._session.state, self._on_state, "sync (plain): a state change"),
@@ -717,8 +817,15 @@ class _PlainSync(Sync[T]):
 
     def _on_state(self, state: object) -> None:
         name = str(state)
+        if self._stopped:
+            return
         if name == "open":
             self._status.value = "synced"
+            if self._dirty:  # the latest local value, not every change made meanwhile
+                self._dirty = False
+                self._send(self.store.current)
+        elif name == "reconnecting":
+            self._status.value = "reconnecting"
         elif name in ("closing", "closed"):
             self._status.value = "offline"
 
@@ -740,6 +847,15 @@ class _PlainSync(Sync[T]):
     def _on_local(self, value: T) -> None:
         if self._stopped or self._is_own_write(value):
             return
+        state = str(self._session.state.value)
+        if state in ("closing", "closed"):
+            self._status.value = "offline"
+        elif state != "open":
+            self._dirty = True  # sent when the connection opens
+        else:
+            self._send(value)
+
+    def _send(self, value: T) -> None:
         try:
             text = self.resource.encode(value)
         except Exception as exc:
@@ -748,10 +864,9 @@ class _PlainSync(Sync[T]):
         try:
             self._session.send_nowait(text)
         except SendException:
-            self._status.value = "offline"
+            self._dirty = True  # closed under us: the state change that follows says what next
             return
-        if str(self._session.state.value) == "open":
-            self._status.value = "synced"
+        self._status.value = "synced"
 
     def _teardown(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -765,6 +880,7 @@ def sync_with(
     resource: Resource[T],
     *,
     mode: SyncMode = "revisions",
+    reconnect: Reconnect | bool = True,
 ) -> Sync[T]:
     """Sync ``store`` with the server behind ``socket``, in both directions.
 
@@ -780,12 +896,17 @@ def sync_with(
         resource: the entity's id, empty value and JSON codec.
         mode: ``"revisions"`` (the bundled server's protocol) or ``"plain"``
             (fritz2's wire format, weaker guarantees: see the module docs).
+        reconnect: ``True`` (the default) reconnects by itself
+            (:data:`SYNC_RECONNECT` in the revisions mode, ``Reconnect()`` in
+            the plain one); a :class:`~pyfritz.reconnect.Reconnect` sets the
+            policy; ``False`` stays offline once the connection closes.
 
     Returns:
         A :class:`Sync` with ``status``, ``errors`` and ``stop()``.
 
     Raises:
         ValueError: ``mode`` is unknown.
+        TypeError: ``reconnect`` is neither a bool nor a ``Reconnect``.
         ConnectionException: the socket refused to connect (a bad URL).
 
     Example::
@@ -795,7 +916,7 @@ def sync_with(
         sync.status.handled_by(badge.update)
     """
     if mode == "revisions":
-        return _RevisionSync(store, socket, resource)
+        return _RevisionSync(store, socket, resource, _policy(reconnect, SYNC_RECONNECT))
     if mode == "plain":
-        return _PlainSync(store, socket, resource)
+        return _PlainSync(store, socket, resource, _policy(reconnect, Reconnect()))
     raise ValueError(f"mode must be 'revisions' or 'plain', not {mode!r}")

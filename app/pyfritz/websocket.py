@@ -8,6 +8,11 @@ Example::
     await session.send("Hello")
     await session.close(reason="finished")
 
+``socket.connect(reconnect=True)`` (or a :class:`~pyfritz.reconnect.Reconnect`
+policy) gives a :class:`ReconnectingWebSocket` instead: one session that
+survives the network (:mod:`pyfritz.reconnect`), retried at once when the
+browser comes back online or the tab becomes visible again.
+
 Design notes (DESIGN.md section 5):
 
 * One ``create_proxy`` per handler per session (``onopen``, ``onmessage``,
@@ -34,7 +39,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import _js
 from .errors import (
@@ -44,6 +49,7 @@ from .errors import (
     SendException,
     WebSocketError,
 )
+from .events import DomEvents, Listeners
 from .flows import (
     Flow,
     MutableSharedFlow,
@@ -53,12 +59,14 @@ from .flows import (
     StateFlow,
     report,
 )
+from .reconnect import Clock, Reconnect, ReconnectingSession
 
 __all__ = [
     "CloseEvent",
     "MessageEvent",
     "Messages",
     "OpenEvent",
+    "ReconnectingWebSocket",
     "Session",
     "Socket",
     "State",
@@ -621,18 +629,96 @@ class Socket:
     protocols: tuple[str, ...] = ()
     capacity: int = _MESSAGE_CAPACITY
 
-    def connect(self) -> Session:
+    @overload
+    def connect(self, *, reconnect: Literal[False] | None = None) -> Session: ...
+
+    @overload
+    def connect(self, *, reconnect: Reconnect | Literal[True]) -> ReconnectingWebSocket: ...
+
+    @overload
+    def connect(
+        self, *, reconnect: Reconnect | bool | None = None
+    ) -> Session | ReconnectingWebSocket: ...
+
+    def connect(
+        self, *, reconnect: Reconnect | bool | None = None
+    ) -> Session | ReconnectingWebSocket:
         """Open a new browser WebSocket and return its :class:`Session`.
+
+        Args:
+            reconnect: ``None``/``False`` (the default): a plain :class:`Session`
+                that stays closed once closed. ``True`` or a
+                :class:`~pyfritz.reconnect.Reconnect` policy: a
+                :class:`ReconnectingWebSocket` that reconnects by itself
+                (``True`` means ``Reconnect()``, no heartbeat).
 
         Raises:
             ConnectionException: the browser refused the URL (not ws/wss/http(s),
                 has a fragment, bad sub-protocols, ...).
+            TypeError: ``reconnect`` is neither a bool, ``None`` nor a ``Reconnect``.
 
         Example::
 
             session = websocket("ws://127.0.0.1:8000/ws").connect()
+            lasting = websocket("ws://127.0.0.1:8000/sync").connect(reconnect=True)
         """
-        return Session(self)
+        if reconnect is None or reconnect is False:
+            return Session(self)
+        if reconnect is True:
+            return ReconnectingWebSocket(self, Reconnect())
+        if isinstance(reconnect, Reconnect):
+            return ReconnectingWebSocket(self, reconnect)
+        raise TypeError(
+            f"reconnect must be a bool, None or a Reconnect, got {type(reconnect).__name__}"
+        )
+
+
+def _wakeups() -> tuple[Flow[Any], ...]:
+    """The browser's hints that a retry may now succeed: back online, tab visible again."""
+    document = _js.document()
+    # A hidden tab's timers are throttled (to once a minute in Chromium), so a
+    # backoff delay may run long; on return, retry at once (Page Visibility API).
+    visible = DomEvents(Listeners(document), "visibilitychange").filter(
+        lambda _: str(document.visibilityState) == "visible"
+    )
+    return (DomEvents(Listeners(_js.window()), "online"), visible)
+
+
+class ReconnectingWebSocket(ReconnectingSession[MessageEvent, OpenEvent, CloseEvent]):
+    """A browser WebSocket session that reconnects by itself; made by ``connect(reconnect=...)``.
+
+    A :class:`~pyfritz.reconnect.ReconnectingSession` over :class:`Session` s:
+    ``messages`` (a :class:`Messages`, with its projections) continues across
+    reconnects and keeps what arrives before the first collector, ``state`` is
+    a :class:`~pyfritz.reconnect.ReconnectState`, sends while disconnected are
+    queued. The browser's ``online`` event and the tab becoming visible retry
+    at once; their listeners go when the session ends.
+
+    Example::
+
+        session = websocket("ws://127.0.0.1:8000/ws").connect(reconnect=Reconnect(max_retries=5))
+        session.state.map(str).on_each(print).watch()   # connecting, open, reconnecting, ...
+        session.messages.body.on_each(show).watch()
+        session.send_nowait("hello")                    # sent now or after the reconnect
+        await session.close()                           # no reconnect after this
+    """
+
+    def __init__(self, socket: Socket, policy: Reconnect, *, clock: Clock | None = None) -> None:
+        """Connect to ``socket`` now, reconnecting by ``policy``; ``clock`` is for tests."""
+        # Keeps the backlog-before-first-collector rule of a plain Session.
+        self._source = _MessageSource(capacity=socket.capacity)
+        super().__init__(
+            lambda: Session(socket),
+            policy,
+            clock=clock,
+            messages=self._source,
+            wakeups=_wakeups(),
+        )
+
+    @property
+    def messages(self) -> Messages:
+        """Messages of every connection, in order; see :class:`Messages`."""
+        return self._source
 
 
 def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> Socket:

@@ -42,12 +42,38 @@ def error_info(exc: BaseException) -> dict[str, object]:
 
 
 async def echo_all(session, items):
-    """Send each item and return the replies (as MessageEvents), in order."""
-    replies = session.messages.take(len(items)).collect()
-    task = asyncio.ensure_future(replies)
+    """Send each item and return the replies (as MessageEvents), in order.
+
+    The collector subscribes before the first send (``watch()`` on a sync chain
+    subscribes at once): a collector started in a task would subscribe only
+    when the task first runs, and a fast reply could come before that.
+    """
+    replies = []
+    done = asyncio.get_running_loop().create_future()
+
+    def got(event):
+        replies.append(event)
+        if len(replies) == len(items) and not done.done():
+            done.set_result(None)
+
+    session.messages.take(len(items)).on_each(got).watch()
     for item in items:
         await session.send(item)
-    return await task
+    await done
+    return replies
+
+
+def collect_now(flow):
+    """A future of everything ``flow`` emits until it ends, subscribed before this returns."""
+    items = []
+    result = asyncio.get_running_loop().create_future()
+
+    def finished(_task):
+        if not result.done():
+            result.set_result(items)
+
+    flow.on_each(items.append).watch().add_done_callback(finished)
+    return result
 
 
 def next_message(session):
@@ -199,7 +225,7 @@ async def client_close():
     session = websocket(ECHO).connect()
     states = []
     session.state.on_each(lambda s: states.append(str(s))).watch()
-    ended = asyncio.ensure_future(session.messages.collect())
+    ended = collect_now(session.messages)
     reply = next_message(session)
     await session.send("one")
     await reply
@@ -237,7 +263,7 @@ async def send_after_close():
 async def send_before_open():
     session = websocket(ECHO).connect()
     state_at_send = str(session.state.value)
-    replies = asyncio.ensure_future(session.messages.body.take(3).collect())
+    replies = collect_now(session.messages.body.take(3))
     session.send_nowait("first")
     await asyncio.gather(session.send("second"), session.send("third"))
     result = {"state_at_send": state_at_send, "replies": await replies}

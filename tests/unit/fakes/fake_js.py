@@ -19,6 +19,7 @@ from pyodide import ffi
 __all__ = [
     "FakeArrayBuffer",
     "FakeBlob",
+    "FakeEventTarget",
     "FakeJs",
     "FakeJsError",
     "FakeProxy",
@@ -146,6 +147,30 @@ class FakeWebSocket:
         return [self.onopen, self.onmessage, self.onclose, self.onerror]
 
 
+class FakeEventTarget:
+    """``window`` or ``document``: ``addEventListener``/``removeEventListener``; ``dispatch``."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.listeners: dict[str, list[Any]] = {}
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def addEventListener(self, event_type: str, listener: Any) -> None:
+        self.listeners.setdefault(event_type, []).append(listener)
+
+    def removeEventListener(self, event_type: str, listener: Any) -> None:
+        self.listeners[event_type].remove(listener)
+
+    def dispatch(self, event_type: str) -> None:
+        """Fire an event of ``event_type`` at every listener, as the browser would."""
+        for listener in list(self.listeners.get(event_type, ())):
+            listener(SimpleNamespace(type=event_type))
+
+    def count(self, event_type: str) -> int:
+        """How many listeners of ``event_type`` are attached."""
+        return len(self.listeners.get(event_type, ()))
+
+
 _FORWARD_DATA = "return (event) => handler(event.data);"
 
 
@@ -168,10 +193,14 @@ def _fake_function(*args: str) -> Callable[..., Any]:
 class FakeJs:
     """The fake ``js`` module.
 
-    Has ``WebSocket``, ``Array``, ``ArrayBuffer``, ``Object``, ``Uint8Array`` and ``Blob``.
+    Has ``WebSocket``, ``Array``, ``ArrayBuffer``, ``Object``, ``Uint8Array``, ``Blob``,
+    and a ``window`` and ``document`` that only carry event listeners (and the
+    document's ``visibilityState``).
     """
 
     def __init__(self) -> None:
+        self.window = FakeEventTarget()
+        self.document = FakeEventTarget(visibilityState="visible")
         self.sockets: list[FakeWebSocket] = []
         self.proxies: list[FakeProxy] = []
         self.Uint8Array = FakeUint8Array

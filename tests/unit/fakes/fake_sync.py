@@ -7,6 +7,13 @@ not yet received by the client). Delivering them one at a time, in any order,
 plays any interleaving of network latency and server order. Without a hub,
 a session just records what the client sends and the test plays the server
 with :meth:`FakeSession.push`.
+
+Sessions open at once unless the socket is made with ``opened=False``. A
+socket made with a :class:`~fakes.fake_clock.FakeClock` answers
+``connect(reconnect=policy)`` with the real
+:class:`pyfritz.reconnect.ReconnectingSession` on that clock, over fake
+sessions that start connecting: the test opens (``open()``) and drops
+(``drop()``) each underlying connection; ``socket.session`` is the latest.
 """
 
 from __future__ import annotations
@@ -17,8 +24,11 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from fakes.fake_clock import FakeClock
 from pyfritz.errors import SendException
 from pyfritz.flows import MutableSharedFlow, MutableStateFlow
+from pyfritz.reconnect import Reconnect, ReconnectingSession
+from pyfritz.websocket import CloseEvent, OpenEvent
 from syncserver import Hub
 from syncserver import Session as HubSession
 
@@ -41,15 +51,22 @@ class _Done:
 
 
 class FakeSession:
-    """A connection: ``messages`` and ``state`` flows, ``send_nowait`` and ``close``."""
+    """A connection: ``messages``, ``state``, ``opens`` and ``closes`` flows,
+    ``send_nowait`` and ``close`` (a ``SyncSession`` and a ``reconnect.SessionLike``)."""
+
+    url = "ws://127.0.0.1:9/sync"
 
     def __init__(self, hub: Hub | None = None) -> None:
+        self.hub = hub
         self.messages: MutableSharedFlow[FakeMessage] = MutableSharedFlow()
         self.state: MutableStateFlow[str] = MutableStateFlow("connecting")
+        self.opens: MutableSharedFlow[OpenEvent] = MutableSharedFlow()
+        self.closes: MutableSharedFlow[CloseEvent] = MutableSharedFlow()
         self.up: deque[str] = deque()
         self.down: deque[str] = deque()
-        self.server: HubSession | None = None if hub is None else hub.connect(self.down.append)
+        self.server: HubSession | None = None
         self.close_calls = 0
+        self.hanging = False
 
     def __repr__(self) -> str:
         return f"<FakeSession {self.state.value}>"
@@ -68,15 +85,28 @@ class FakeSession:
     # -- what the test does ---------------------------------------------------
 
     def open(self) -> None:
+        """The connection opens (and, with a hub, the server accepts it)."""
+        if self.hub is not None and self.server is None:
+            self.server = self.hub.connect(self.down.append)
         self.state.value = "open"
+        self.opens.emit_nowait(OpenEvent(""))
 
     def drop(self) -> None:
         """The connection goes away (frames on the way are lost)."""
+        if self.state.value == "closed":
+            return
         self.state.value = "closed"
         self.up.clear()
         self.down.clear()
         if self.server is not None:
             self.server.close()
+        self.closes.emit_nowait(CloseEvent(1006, "", False))
+        for flow in (self.opens, self.closes, self.messages):
+            flow.close()
+
+    def hang(self) -> None:
+        """The connection goes half-open: nothing arrives any more, nothing closes."""
+        self.hanging = True
 
     def push(self, frame: str | dict[str, Any]) -> None:
         """The server sends ``frame`` (a dict is JSON-encoded) and it arrives now."""
@@ -85,7 +115,7 @@ class FakeSession:
 
     def deliver_up(self) -> bool:
         """The server receives the client's oldest frame; False if none was on the way."""
-        if not self.up:
+        if not self.up or self.hanging:
             return False
         assert self.server is not None, "no hub: read `sent` instead"
         self.server.receive(self.up.popleft())
@@ -93,7 +123,7 @@ class FakeSession:
 
     def deliver_down(self) -> bool:
         """The client receives the server's oldest frame; False if none was on the way."""
-        if not self.down:
+        if not self.down or self.hanging:
             return False
         self.messages.emit_nowait(FakeMessage(self.down.popleft()))
         return True
@@ -106,13 +136,36 @@ class FakeSession:
 
 
 class FakeSocket:
-    """What ``sync_with`` connects through; every ``connect()`` is recorded."""
+    """What ``sync_with`` connects through; every ``connect()`` is recorded.
 
-    def __init__(self, hub: Hub | None = None) -> None:
+    ``policies`` holds the ``reconnect`` argument of each call. Without a
+    ``clock`` the policy is only recorded and a plain session is returned.
+    """
+
+    def __init__(
+        self, hub: Hub | None = None, *, opened: bool = True, clock: FakeClock | None = None
+    ) -> None:
         self.hub = hub
+        self.opened = opened
+        self.clock = clock
         self.sessions: list[FakeSession] = []
+        self.policies: list[Reconnect | None] = []
+        self.reconnecting: list[ReconnectingSession[FakeMessage, OpenEvent, CloseEvent]] = []
 
-    def connect(self) -> FakeSession:
+    def connect(
+        self, *, reconnect: Reconnect | None = None
+    ) -> FakeSession | ReconnectingSession[FakeMessage, OpenEvent, CloseEvent]:
+        self.policies.append(reconnect)
+        if reconnect is not None and self.clock is not None:
+            session = ReconnectingSession(self._new, reconnect, clock=self.clock)
+            self.reconnecting.append(session)
+            return session
+        plain = self._new()
+        if self.opened:
+            plain.open()
+        return plain
+
+    def _new(self) -> FakeSession:
         session = FakeSession(self.hub)
         self.sessions.append(session)
         return session

@@ -9,15 +9,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from fakes.fake_clock import FakeClock
 from fakes.fake_sync import FakeMessage, FakeSession, FakeSocket, pump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyfritz import sync as sync_module
 from pyfritz.errors import DecodeError, SyncError
+from pyfritz.reconnect import Reconnect
 from pyfritz.resource import Resource
 from pyfritz.store import RootStore, handler
-from pyfritz.sync import BadFrame, PutRefused, Sync, sync_with
+from pyfritz.sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, sync_with
 from syncserver import Hub, MemoryStorage, Record
 
 
@@ -469,7 +471,7 @@ def test_an_unknown_mode_is_refused() -> None:
 
 
 def test_plain_mode_sends_the_entity_json_and_takes_incoming_json() -> None:
-    socket = FakeSocket()
+    socket = FakeSocket(opened=False)
     store = RootStore(Person("a"))
     sync = store.sync_with(socket, people, mode="plain")
     session = socket.session
@@ -488,7 +490,7 @@ def test_plain_mode_sends_the_entity_json_and_takes_incoming_json() -> None:
 
 
 def test_plain_mode_reports_undecodable_frames_and_keeps_the_value() -> None:
-    socket = FakeSocket()
+    socket = FakeSocket(opened=False)
     store = RootStore(Person("a"))
     sync = store.sync_with(socket, people, mode="plain")
     errors: list[Exception] = []
@@ -505,7 +507,7 @@ def test_plain_mode_reports_undecodable_frames_and_keeps_the_value() -> None:
 
 
 def test_plain_mode_uses_a_connection_of_its_own() -> None:
-    socket = FakeSocket()
+    socket = FakeSocket(opened=False)
     one = RootStore(Person("a")).sync_with(socket, people, mode="plain")
     two = RootStore(Person("b")).sync_with(socket, people, mode="plain")
     assert len(socket.sessions) == 2
@@ -611,3 +613,265 @@ def test_when_quiet_every_store_holds_the_servers_last_accepted_state(
         for sync in syncs[c]:
             sync.stop()
     assert hub.session_count == 0
+
+
+# -- reconnecting --------------------------------------------------------------------
+#
+# A socket with a fake clock gives the real ReconnectingSession over fake
+# connections to the real hub: ``socket.session`` is the latest underlying
+# connection; the test opens and drops it; ``later(clock)`` lets the backoff
+# (at most its cap) pass, so that the next connection is attempted.
+
+
+def later(clock: FakeClock) -> None:
+    clock.advance(SYNC_RECONNECT.cap)
+
+
+def reconnected(socket: FakeSocket, clock: FakeClock) -> FakeSession:
+    """Let the backoff pass and open the next connection."""
+    count = len(socket.sessions)
+    later(clock)
+    assert len(socket.sessions) == count + 1
+    socket.session.open()
+    return socket.session
+
+
+def sent_frames(session: FakeSession) -> list[dict[str, Any]]:
+    return [json.loads(text) for text in session.up]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def test_sync_with_reconnects_by_default_with_a_heartbeat() -> None:
+    socket = FakeSocket()
+    syncs = [
+        RootStore(Person("a", _id="a")).sync_with(socket, people),
+        RootStore(Person("b", _id="b")).sync_with(socket, people, reconnect=False),
+        RootStore(Person("c", _id="c")).sync_with(socket, people, mode="plain"),
+    ]
+    assert socket.policies == [SYNC_RECONNECT, None, Reconnect()]
+    assert SYNC_RECONNECT.heartbeat is not None
+    for sync in syncs:
+        sync.stop()
+
+
+def test_a_reconnect_of_the_wrong_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="reconnect must be"):
+        RootStore(Person("x")).sync_with(FakeSocket(), people, reconnect="yes")  # type: ignore[arg-type]
+
+
+async def test_a_lost_connection_shows_reconnecting_then_rejoins_with_the_last_rev(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    assert store.sync.status.value == "connecting"
+    assert not socket.session.up  # nothing is handed to a connection that is not open
+    socket.session.open()
+    pump(socket.session)
+    assert store.sync.status.value == "synced"
+    rev = hub.get("p1")[0]
+    socket.session.drop()
+    assert store.sync.status.value == "reconnecting"
+    later(clock)
+    assert store.sync.status.value == "reconnecting"  # attempted, not open yet
+    socket.session.open()
+    session = socket.session
+    assert sent_frames(session) == [{"op": "join", "id": "p1", "rev": rev}]
+    assert store.sync.status.value == "connecting"
+    pump(session)
+    assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+async def test_changes_while_reconnecting_are_not_queued_and_only_the_latest_goes_out(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    rev = hub.get("p1")[0]
+    socket.session.drop()
+    for _ in range(3):
+        store.birthday()
+    assert socket.reconnecting[0].queued == 0  # sync does not use the session's queue
+    assert store.sync.status.value == "reconnecting"
+    session = reconnected(socket, clock)
+    assert ops(session) == ["join"]  # first the join, then the snapshot decides
+    session.deliver_up()
+    session.deliver_down()  # the snapshot
+    assert [(f["op"], f["value"]["age"], f["base"]) for f in sent_frames(session)] == [
+        ("put", 3, rev)
+    ]
+    pump(session)
+    assert value_of(hub) == Person("local", 3)
+    assert hub.get("p1")[0] == rev + 1  # one put: no stale intermediate states
+    assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+async def test_an_unanswered_put_is_sent_again_after_the_snapshot(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    store.update(Person("lost on the way"))
+    assert ops(socket.session) == ["put"]
+    socket.session.drop()  # the put never reached the server
+    session = reconnected(socket, clock)
+    pump(session)
+    assert value_of(hub) == Person("lost on the way")
+    assert store.current == Person("lost on the way")
+    assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+async def test_an_unanswered_put_the_server_applied_is_not_sent_again(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    store.update(Person("applied"))
+    socket.session.deliver_up()  # applied, but the answer is lost with the connection
+    socket.session.drop()
+    rev = hub.get("p1")[0]
+    session = reconnected(socket, clock)
+    pump(session)
+    assert ops(session) == []
+    assert hub.get("p1")[0] == rev  # the snapshot had it already: nothing re-sent
+    assert store.current == Person("applied")
+    assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+async def test_a_change_made_by_others_while_disconnected_comes_with_the_snapshot(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    socket.session.drop()
+    hub.set("p1", {"name": "meanwhile", "age": 9, "_id": "p1"})
+    session = reconnected(socket, clock)
+    pump(session)
+    assert store.current == Person("meanwhile", 9)
+    assert ops(session) == []
+    store.sync.stop()
+
+
+async def test_each_reopen_takes_the_client_id_of_the_new_connection(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    first = socket.session.server
+    socket.session.drop()
+    session = reconnected(socket, clock)
+    pump(session)
+    assert session.server is not None and first is not None
+    assert sync_module._connections[(socket, SYNC_RECONNECT)].client == session.server.client
+    assert session.server.client != first.client
+    store.birthday()
+    pump(session)  # the echo is recognised as our own under the new id
+    assert store.sync.status.value == "synced"
+    assert value_of(hub) == Person("local", 1)
+    store.sync.stop()
+
+
+async def test_two_stores_converge_after_one_reconnects(hub: Hub, clock: FakeClock) -> None:
+    a_socket, b_socket = FakeSocket(hub, clock=clock), FakeSocket(hub, clock=clock)
+    a, b = PersonStore(a_socket), PersonStore(b_socket)
+    a_socket.session.open()
+    b_socket.session.open()
+    pump(a_socket.session, b_socket.session)
+    a_socket.session.drop()
+    a.update(Person("a offline"))
+    b.update(Person("b online"))
+    pump(b_socket.session)
+    later(clock)
+    a_socket.session.open()
+    pump(a_socket.session, b_socket.session)
+    assert a.current == b.current == value_of(hub) == Person("a offline")  # the last writer
+    a.sync.stop()
+    b.sync.stop()
+
+
+async def test_a_half_open_connection_is_found_by_the_heartbeat_and_replaced(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    interval, timeout = SYNC_RECONNECT.heartbeat or (0.0, 0.0)
+    clock.advance(interval)
+    assert ops(socket.session) == ["ping"]
+    pump(socket.session)  # the pong: alive
+    clock.advance(interval)
+    assert store.sync.status.value == "synced"
+    socket.session.hang()
+    clock.advance(timeout)
+    assert store.sync.status.value == "reconnecting"
+    assert socket.session.close_calls == 1
+    session = reconnected(socket, clock)
+    pump(session)
+    assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+async def test_a_sync_that_gives_up_is_offline(hub: Hub, clock: FakeClock) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = RootStore(Person("x"))
+    sync = store.sync_with(socket, people, reconnect=Reconnect(max_retries=0))
+    socket.session.open()
+    socket.session.drop()
+    assert sync.status.value == "offline"
+    later(clock)
+    assert len(socket.sessions) == 1
+    sync.stop()
+
+
+async def test_stop_while_reconnecting_ends_the_session_for_good(
+    hub: Hub, clock: FakeClock
+) -> None:
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    socket.session.drop()
+    store.sync.stop()
+    await asyncio.sleep(0)
+    assert store.sync.status.value == "offline"
+    assert socket.reconnecting[0].state.value.kind == "closed"
+    later(clock)
+    assert len(socket.sessions) == 1
+
+
+async def test_plain_mode_sends_only_the_latest_local_value_after_a_reconnect(
+    clock: FakeClock,
+) -> None:
+    socket = FakeSocket(clock=clock)
+    store = RootStore(Person("a"))
+    sync = store.sync_with(socket, people, mode="plain")
+    socket.session.open()
+    assert sync.status.value == "synced"
+    socket.session.drop()
+    assert sync.status.value == "reconnecting"
+    store.update(Person("b"))
+    store.update(Person("c"))
+    later(clock)
+    socket.session.open()
+    assert list(socket.session.up) == [people.encode(Person("c"))]
+    assert sync.status.value == "synced"
+    sync.stop()

@@ -6,15 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from fakes.fake_clock import FakeClock
 from fakes.fake_js import FakeArrayBuffer, FakeBlob, FakeJs, FakeUint8Array, install
 
 from pyfritz import _js
 from pyfritz.errors import ConnectionClosed, ConnectionException, SendException
+from pyfritz.events import live_listeners
 from pyfritz.flows import errors
+from pyfritz.reconnect import Reconnect, ReconnectState
 from pyfritz.websocket import (
     CloseEvent,
     MessageEvent,
     OpenEvent,
+    ReconnectingWebSocket,
     Session,
     Socket,
     State,
@@ -501,3 +505,108 @@ async def test_wait_closed_returns_the_close_event(fake_js: FakeJs) -> None:
     fake_js.socket.fire_close(1001, "going", was_clean=True)
     assert await waiter == CloseEvent(1001, "going", True)
     assert await session.wait_closed() == CloseEvent(1001, "going", True)
+
+
+# -- connect(reconnect=...): the reconnecting session -----------------------------
+
+EXACT = Reconnect(jitter="none")
+SLOW = Reconnect(initial=5.0, jitter="none")
+
+
+def test_connect_is_a_plain_session_unless_asked_to_reconnect(fake_js: FakeJs) -> None:
+    assert type(websocket(URL).connect()) is Session
+    assert type(websocket(URL).connect(reconnect=False)) is Session
+
+
+async def test_connect_with_reconnect_gives_a_reconnecting_session(fake_js: FakeJs) -> None:
+    session = websocket(URL).connect(reconnect=True)
+    assert isinstance(session, ReconnectingWebSocket)
+    assert session.policy == Reconnect()
+    policy = Reconnect(max_retries=3)
+    assert websocket(URL).connect(reconnect=policy).policy is policy
+
+
+def test_connect_refuses_a_reconnect_of_the_wrong_type(fake_js: FakeJs) -> None:
+    with pytest.raises(TypeError, match="reconnect must be"):
+        websocket(URL).connect(reconnect="yes")  # type: ignore[call-overload]
+
+
+def lost(fake_js: FakeJs) -> None:
+    """The open connection drops, as when the server goes away."""
+    fake_js.socket.fire_close(1006, "", was_clean=False)
+
+
+async def test_messages_continue_across_reconnects_and_keep_the_backlog(fake_js: FakeJs) -> None:
+    clock = FakeClock()
+    session = ReconnectingWebSocket(websocket(URL), EXACT, clock=clock)
+    fake_js.socket.fire_open()
+    fake_js.socket.fire_message("before any collector")
+    lost(fake_js)
+    clock.advance(0.25)
+    fake_js.socket.fire_open()
+    fake_js.socket.fire_message("after the reconnect")
+    bodies: list[str] = []
+    session.messages._subscribe(_Append(bodies))
+    fake_js.socket.fire_message("later")
+    assert bodies == ["before any collector", "after the reconnect", "later"]
+
+
+class _Append:
+    """A push sink appending each message's body."""
+
+    def __init__(self, into: list[str]) -> None:
+        self.into = into
+
+    def on_next(self, event: MessageEvent) -> None:
+        self.into.append(event.body)
+
+    def on_error(self, exc: BaseException) -> None:
+        pass
+
+    def on_complete(self) -> None:
+        pass
+
+
+async def test_the_online_event_retries_at_once(fake_js: FakeJs) -> None:
+    clock = FakeClock()
+    session = ReconnectingWebSocket(websocket(URL), SLOW, clock=clock)
+    fake_js.socket.fire_open()
+    lost(fake_js)
+    assert session.state.value == ReconnectState("reconnecting", 1, 5.0)
+    fake_js.window.dispatch("online")
+    assert session.state.value == ReconnectState("reconnecting", 1, 0.0)
+    clock.run_due()
+    assert len(fake_js.sockets) == 2
+
+
+async def test_a_tab_becoming_visible_retries_at_once_and_a_hidden_one_does_not(
+    fake_js: FakeJs,
+) -> None:
+    clock = FakeClock()
+    session = ReconnectingWebSocket(websocket(URL), SLOW, clock=clock)
+    fake_js.socket.fire_open()
+    lost(fake_js)
+    fake_js.document.visibilityState = "hidden"
+    fake_js.document.dispatch("visibilitychange")
+    assert session.state.value.delay == 5.0
+    fake_js.document.visibilityState = "visible"
+    fake_js.document.dispatch("visibilitychange")
+    clock.run_due()
+    assert len(fake_js.sockets) == 2
+
+
+async def test_close_removes_the_wakeup_listeners_and_destroys_every_proxy(
+    fake_js: FakeJs,
+) -> None:
+    before = live_listeners()
+    session = ReconnectingWebSocket(websocket(URL), EXACT, clock=FakeClock())
+    assert fake_js.window.count("online") == fake_js.document.count("visibilitychange") == 1
+    fake_js.socket.fire_open()
+    closing = asyncio.create_task(session.close())
+    await settle(lambda: bool(fake_js.socket.close_calls))
+    fake_js.socket.fire_close(1000, "", was_clean=True)
+    await closing
+    assert fake_js.window.count("online") == fake_js.document.count("visibilitychange") == 0
+    assert live_listeners() == before
+    await settle(lambda: live_proxies() == 0)
+    assert live_proxies() == 0
