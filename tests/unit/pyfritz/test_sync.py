@@ -627,6 +627,15 @@ def later(clock: FakeClock) -> None:
     clock.advance(SYNC_RECONNECT.cap)
 
 
+def connected(hub: Hub, clock: FakeClock) -> tuple[FakeSocket, PersonStore]:
+    """A store syncing over a reconnecting fake socket, joined and quiet."""
+    socket = FakeSocket(hub, clock=clock)
+    store = PersonStore(socket)
+    socket.session.open()
+    pump(socket.session)
+    return socket, store
+
+
 def reconnected(socket: FakeSocket, clock: FakeClock) -> FakeSession:
     """Let the backoff pass and open the next connection."""
     count = len(socket.sessions)
@@ -690,10 +699,7 @@ async def test_a_lost_connection_shows_reconnecting_then_rejoins_with_the_last_r
 async def test_changes_while_reconnecting_are_not_queued_and_only_the_latest_goes_out(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     rev = hub.get("p1")[0]
     socket.session.drop()
     for _ in range(3):
@@ -717,10 +723,7 @@ async def test_changes_while_reconnecting_are_not_queued_and_only_the_latest_goe
 async def test_an_unanswered_put_is_sent_again_after_the_snapshot(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     store.update(Person("lost on the way"))
     assert ops(socket.session) == ["put"]
     socket.session.drop()  # the put never reached the server
@@ -735,10 +738,7 @@ async def test_an_unanswered_put_is_sent_again_after_the_snapshot(
 async def test_an_unanswered_put_the_server_applied_is_not_sent_again(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     store.update(Person("applied"))
     socket.session.deliver_up()  # applied, but the answer is lost with the connection
     socket.session.drop()
@@ -755,10 +755,7 @@ async def test_an_unanswered_put_the_server_applied_is_not_sent_again(
 async def test_a_change_made_by_others_while_disconnected_comes_with_the_snapshot(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     socket.session.drop()
     hub.set("p1", {"name": "meanwhile", "age": 9, "_id": "p1"})
     session = reconnected(socket, clock)
@@ -771,10 +768,7 @@ async def test_a_change_made_by_others_while_disconnected_comes_with_the_snapsho
 async def test_each_reopen_takes_the_client_id_of_the_new_connection(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     first = socket.session.server
     socket.session.drop()
     session = reconnected(socket, clock)
@@ -810,10 +804,7 @@ async def test_two_stores_converge_after_one_reconnects(hub: Hub, clock: FakeClo
 async def test_a_half_open_connection_is_found_by_the_heartbeat_and_replaced(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     interval, timeout = SYNC_RECONNECT.heartbeat or (0.0, 0.0)
     clock.advance(interval)
     assert ops(socket.session) == ["ping"]
@@ -845,10 +836,7 @@ async def test_a_sync_that_gives_up_is_offline(hub: Hub, clock: FakeClock) -> No
 async def test_stop_while_reconnecting_ends_the_session_for_good(
     hub: Hub, clock: FakeClock
 ) -> None:
-    socket = FakeSocket(hub, clock=clock)
-    store = PersonStore(socket)
-    socket.session.open()
-    pump(socket.session)
+    socket, store = connected(hub, clock)
     socket.session.drop()
     store.sync.stop()
     await asyncio.sleep(0)
