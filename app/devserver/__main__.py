@@ -10,9 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-import uvicorn
-
-from syncserver.cli import add_sync_arguments, build_sync
+from syncserver.cli import add_sync_arguments, build_sync, serve
 
 from .app import create_app
 
@@ -61,10 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(root, extra_roots=extra, harness=args.harness, sync=sync, isolate=args.isolate)
     print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
     print("Ctrl-C stops", flush=True)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    finally:
-        hub.close()
+    serve(app, hub, host=args.host, port=args.port)
     return 0
 
 

@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .bundle import BUNDLE_PATH, build_bundle
 
-__all__ = ["SITE_ENTRIES", "create_app", "echo_endpoint", "resolve_site_file"]
+__all__ = ["SITE_ENTRIES", "create_app", "echo_endpoint", "echo_frames", "resolve_site_file"]
 
 # Types the browser is strict about: module scripts must be JavaScript and
 # WebAssembly.instantiateStreaming requires application/wasm.
@@ -87,6 +87,12 @@ async def echo_endpoint(websocket: WebSocket) -> None:
     """Send every frame back as it came; accept the first offered sub-protocol."""
     offered = websocket.scope.get("subprotocols") or []
     await websocket.accept(subprotocol=offered[0] if offered else None)
+    await echo_frames(websocket)
+
+
+async def echo_frames(websocket: WebSocket) -> None:
+    """On an accepted WebSocket, send every frame back (text as text, binary as
+    binary) until the client disconnects."""
     try:
         while True:
             message = await websocket.receive()

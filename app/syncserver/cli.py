@@ -10,13 +10,14 @@ import sys
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp
 
 from .asgi import SyncApp, sync_app
 from .hub import Hub
 from .origins import DEFAULT_ALLOWED_ORIGINS
 from .storage import MemoryStorage, SqliteStorage
 
-__all__ = ["add_sync_arguments", "build_sync", "main"]
+__all__ = ["add_sync_arguments", "build_sync", "main", "serve"]
 
 
 def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> None:
@@ -41,6 +42,14 @@ def build_sync(db: str, allow_origins: list[str]) -> tuple[Hub, SyncApp]:
     return hub, sync_app(hub, allowed_origins=[*DEFAULT_ALLOWED_ORIGINS, *allow_origins])
 
 
+def serve(app: ASGIApp, hub: Hub, *, host: str, port: int) -> None:
+    """Run ``app`` with uvicorn until interrupted (Ctrl-C), then close ``hub``."""
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        hub.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the sync endpoint at ``/sync`` until interrupted (127.0.0.1 by default)."""
     parser = argparse.ArgumentParser(prog="python -m syncserver", description=main.__doc__)
@@ -52,10 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     hub, endpoint = build_sync(args.db, args.allow_origin)
     app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
     print(f"syncserver: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    finally:
-        hub.close()
+    serve(app, hub, host=args.host, port=args.port)
     return 0
 
 

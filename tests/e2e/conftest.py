@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 import ws_endpoints
 from browser_guard import PageGuard
-from harness import PAGES, ROOT
+from harness import CONFIG, PAGES, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from devserver import create_app
-from devserver.browser import load_playwright_config
 from devserver.threaded import serve_asgi
 from syncserver.cli import build_sync
 
-CONFIG = load_playwright_config(ROOT)
 expect.set_options(timeout=CONFIG.EXPECT_TIMEOUT_MS)
 
 

@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from playwright.sync_api import Page
+from browser_guard import PageGuard
+from playwright.sync_api import Browser, Page
 
-__all__ = ["PAGES", "ROOT", "open_py"]
+from devserver.browser import load_playwright_config
+
+__all__ = ["CONFIG", "PAGES", "ROOT", "guarded_windows", "open_py"]
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).resolve().parent / "pages"
+#: The project's browser settings (``playwright.config.py``).
+CONFIG = load_playwright_config(ROOT)
+
+
+@contextlib.contextmanager
+def guarded_windows(
+    browser: Browser, base_url: str, count: int = 2, *, allow: Iterable[str] = ()
+) -> Iterator[list[PageGuard]]:
+    """Open ``count`` pages, each in a browser context of its own (a "window").
+
+    Yields their strict guards (``guard.page`` is the page); ``allow`` lists
+    console errors every guard accepts. The guards are checked when the block
+    ends normally; the contexts are closed in any case.
+    """
+    contexts = [browser.new_context(base_url=base_url) for _ in range(count)]
+    guards: list[PageGuard] = []
+    try:
+        for context in contexts:
+            context.set_default_timeout(CONFIG.BOOT_TIMEOUT_MS)
+            guard = PageGuard(context.new_page())
+            for pattern in allow:
+                guard.allow(pattern)
+            guards.append(guard)
+        yield guards
+        for guard in guards:
+            guard.check()
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def open_py(page: Page, name: str, **params: str) -> None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib.util
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 from browser_guard import PageGuard
-from harness import PAGES, ROOT
+from harness import PAGES, ROOT, guarded_windows
 from playwright.sync_api import Browser
 from starlette.types import Receive, Scope, Send
 
@@ -30,12 +29,6 @@ from syncserver.protocol import MAX_FRAME
 __all__ = ["InjectingHub", "SyncServer", "sync_pages", "sync_server"]
 
 R = TypeVar("R")
-
-_spec = importlib.util.spec_from_file_location("playwright_config", ROOT / "playwright.config.py")
-assert _spec is not None and _spec.loader is not None
-_config = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_config)
-BOOT_TIMEOUT_MS: int = _config.BOOT_TIMEOUT_MS
 
 
 class InjectingHub(Hub):
@@ -126,15 +119,5 @@ def sync_pages(browser: Browser, sync_server: SyncServer) -> Iterator[list[PageG
     Each guard's ``page`` is the page; errors a test provokes on purpose are
     accepted with ``guard.allow(...)``. Every guard is checked after the test.
     """
-    contexts = [browser.new_context(base_url=sync_server.url) for _ in range(2)]
-    guards: list[PageGuard] = []
-    for context in contexts:
-        context.set_default_timeout(BOOT_TIMEOUT_MS)
-        guards.append(PageGuard(context.new_page()))
-    try:
+    with guarded_windows(browser, sync_server.url) as guards:
         yield guards
-        for guard in guards:
-            guard.check()
-    finally:
-        for context in contexts:
-            context.close()

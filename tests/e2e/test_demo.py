@@ -11,21 +11,15 @@ from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
-from browser_guard import PageGuard
+from harness import guarded_windows
 from playwright.sync_api import Browser, Page, expect
 
 
 @pytest.fixture
 def two_windows(browser: Browser, base_url: str) -> Iterator[tuple[Page, Page]]:
     """Two separate browser windows (contexts), each under the strict guard."""
-    contexts = [browser.new_context(base_url=base_url) for _ in range(2)]
-    pages = [context.new_page() for context in contexts]
-    guards = [PageGuard(page) for page in pages]
-    yield pages[0], pages[1]
-    for context in contexts:
-        context.close()
-    for guard in guards:
-        guard.check()
+    with guarded_windows(browser, base_url) as (first, second):
+        yield first.page, second.page
 
 
 def _open(page: Page, path: str) -> None:

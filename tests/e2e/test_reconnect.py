@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 from browser_guard import PageGuard
-from harness import open_py
+from harness import guarded_windows, open_py
 from playwright.sync_api import Browser, Page, expect
 from restartable import RestartableServer, restartable
-from sync_fixtures import BOOT_TIMEOUT_MS
 
 __all__ = ["restartable"]  # the fixture this module uses
 
@@ -30,20 +29,8 @@ FAST = {"cap": "0.5"}
 @pytest.fixture
 def pages(browser: Browser, restartable: RestartableServer) -> Iterator[list[PageGuard]]:
     """Two strict pages, each in its own browser context, on the restartable server."""
-    contexts = [browser.new_context(base_url=restartable.url) for _ in range(2)]
-    guards: list[PageGuard] = []
-    for context in contexts:
-        context.set_default_timeout(BOOT_TIMEOUT_MS)
-        guard = PageGuard(context.new_page())
-        guard.allow(WS_FAILED)
-        guards.append(guard)
-    try:
+    with guarded_windows(browser, restartable.url, allow=[WS_FAILED]) as guards:
         yield guards
-        for guard in guards:
-            guard.check()
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def open_both(pages: list[PageGuard], **params: str) -> tuple[str, Page, Page]:

@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from devserver.app import echo_frames
+
 __all__ = ["BINARY_GREETING", "DOCS", "python_blocks", "routes"]
 
 #: What ``/ws/binary`` sends first.
@@ -92,18 +94,8 @@ async def protocol_endpoint(websocket: WebSocket) -> None:
 async def binary_endpoint(websocket: WebSocket) -> None:
     """Send :data:`BINARY_GREETING` first, then echo every frame."""
     await websocket.accept()
-    try:
-        await websocket.send_bytes(BINARY_GREETING)
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            if message.get("text") is not None:
-                await websocket.send_text(message["text"])
-            elif message.get("bytes") is not None:
-                await websocket.send_bytes(message["bytes"])
-    except WebSocketDisconnect:
-        return
+    await websocket.send_bytes(BINARY_GREETING)
+    await echo_frames(websocket)
 
 
 async def docs_examples(request: Request) -> JSONResponse:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
+from fakes.loop import settle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,27 +15,10 @@ from pyfritz.flows import (
     Flow,
     MutableSharedFlow,
     MutableStateFlow,
-    errors,
     flow,
     flow_of,
     report,
 )
-
-
-async def settle(until: Callable[[], bool] = lambda: False, rounds: int = 50) -> None:
-    """Let the loop run until ``until()`` holds (or a bounded number of rounds)."""
-    for _ in range(rounds):
-        if until():
-            return
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def reported() -> AsyncIterator[list[BaseException]]:
-    seen: list[BaseException] = []
-    task = errors.handled_by(seen.append)
-    yield seen
-    task.cancel()
 
 
 async def double(x: int) -> int:

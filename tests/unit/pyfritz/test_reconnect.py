@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,11 @@ import pytest
 from fakes.fake_clock import FakeClock
 from fakes.fake_js import FakeJs, install
 from fakes.fake_session import URL, FakeConnector, FakeSession
+from fakes.loop import settle
 
 from pyfritz import _js
 from pyfritz.errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
-from pyfritz.flows import MutableSharedFlow, errors
+from pyfritz.flows import MutableSharedFlow
 from pyfritz.reconnect import (
     DEFAULT_NO_RETRY_CODES,
     Backoff,
@@ -37,14 +38,6 @@ FakeReconnecting = ReconnectingSession[str, OpenEvent, CloseEvent]
 
 # Without jitter the delays are the schedule's ceilings: 0.25, 0.5, 1, 2, ...
 EXACT = Reconnect(jitter="none")
-
-
-async def settle(until: Callable[[], bool] = lambda: False, rounds: int = 50) -> None:
-    """Let the loop run until ``until()`` holds (or a bounded number of rounds)."""
-    for _ in range(rounds):
-        if until():
-            return
-        await asyncio.sleep(0)
 
 
 @dataclass
@@ -87,14 +80,6 @@ def make(
     session.messages.handled_by(env.messages.append)
     session.errors.handled_by(env.errors.append)
     return env
-
-
-@pytest.fixture
-async def reported() -> AsyncIterator[list[BaseException]]:
-    seen: list[BaseException] = []
-    task = errors.handled_by(seen.append)
-    yield seen
-    task.cancel()
 
 
 # -- Reconnect: the policy ----------------------------------------------------------

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 from fakes.fake_clock import FakeClock
 from fakes.fake_js import FakeArrayBuffer, FakeBlob, FakeJs, FakeUint8Array, install
+from fakes.loop import settle
 
 from pyfritz import _js
 from pyfritz.errors import ConnectionClosed, ConnectionException, SendException
 from pyfritz.events import live_listeners
-from pyfritz.flows import errors
 from pyfritz.reconnect import Reconnect, ReconnectState
 from pyfritz.websocket import (
     CloseEvent,
@@ -29,26 +28,10 @@ from pyfritz.websocket import (
 URL = "ws://127.0.0.1:9/ws"
 
 
-async def settle(until: Callable[[], bool] = lambda: False, rounds: int = 50) -> None:
-    """Let the loop run until ``until()`` holds (or a bounded number of rounds)."""
-    for _ in range(rounds):
-        if until():
-            return
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 def fake_js(monkeypatch: pytest.MonkeyPatch) -> FakeJs:
     monkeypatch.setattr(_js, "_live", 0)
     return install(monkeypatch)
-
-
-@pytest.fixture
-async def reported() -> AsyncIterator[list[BaseException]]:
-    seen: list[BaseException] = []
-    task = errors.handled_by(seen.append)
-    yield seen
-    task.cancel()
 
 
 def opened(fake_js: FakeJs, *protocols: str, protocol: str = "") -> Session:
