@@ -30,7 +30,7 @@ browser: $(VENV)/.installed
 	@$(PY) tools/ensure_browser.py
 
 demo: setup
-	$(PY) -m devserver --host $(HOST) --port $(PORT)
+	$(PY) -m pyfritz.dev --host $(HOST) --port $(PORT)
 
 test: setup lint typecheck unit e2e
 
@@ -39,7 +39,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy app
+	$(VENV)/bin/mypy src app
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
@@ -48,7 +48,7 @@ e2e: setup
 	$(PY) -m pytest tests/e2e -q $(PYTEST_ARGS)
 
 site: setup
-	$(PY) -m devserver.site --out site
+	$(PY) -m pyfritz.dev.site --out site
 
 bench: setup
 	$(PY) -m bench

@@ -5,7 +5,7 @@ own subprocess (``python -m bench.fanout serve sync|plain``) so that the
 clients and the server do not share one GIL:
 
 * **pyfritz sync server**: ``Hub(MemoryStorage())`` behind
-  :func:`syncserver.sync_app`, served by uvicorn, as ``python -m syncserver``
+  :func:`pyfritz.server.sync_app`, served by uvicorn, as ``python -m pyfritz.server``
   serves it;
 * **plain websockets broadcast**: a ``websockets`` server doing the same work
   by hand: parse each incoming JSON ``put``, keep the latest value per id with
@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Clients that follow the entity and count what they receive.
 CLIENTS = 50
 #: Puts the producer sends per round. Below the sync server's per-client queue
-#: bound (``syncserver.QUEUE_LIMIT``, 1024 frames), so that no client is cut off
+#: bound (``pyfritz.server.QUEUE_LIMIT``, 1024 frames), so that no client is cut off
 #: as too slow whatever the scheduling.
 PUTS = 500
 #: Bursts of ``PUTS`` puts per round, each waited for before the next.
@@ -70,8 +70,8 @@ def serve_sync() -> None:
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
 
-    from devserver.threaded import free_socket
-    from syncserver import Hub, MemoryStorage, sync_app
+    from pyfritz.dev.threaded import free_socket
+    from pyfritz.server import Hub, MemoryStorage, sync_app
 
     sock = free_socket()
     app = Starlette(routes=[WebSocketRoute("/sync", sync_app(Hub(MemoryStorage())))])

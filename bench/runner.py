@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
 
 from bench import report
 from bench.registry import BENCHES, Bench
-from devserver import create_app
-from devserver.browser import load_playwright_config
-from devserver.threaded import serve_asgi
+from pyfritz.dev import create_app
+from pyfritz.dev.browser import load_playwright_config
+from pyfritz.dev.threaded import serve_asgi
 
 __all__ = ["PAGES", "RESULTS", "ROOT", "main", "run_bench"]
 

@@ -1,7 +1,7 @@
 """Server routes for the ``sync_latency`` benchmark.
 
 * ``/bench/sync`` (WebSocket): the sync server (``Hub(MemoryStorage())``
-  behind :func:`syncserver.sync_app`), what pyfritz's ``sync_with`` talks to;
+  behind :func:`pyfritz.server.sync_app`), what pyfritz's ``sync_with`` talks to;
 * ``/bench/relay`` (WebSocket): the raw baseline, forwarding every text frame
   to every *other* open connection of the relay, as it came and in order.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from syncserver import Hub, MemoryStorage, sync_app
+from pyfritz.server import Hub, MemoryStorage, sync_app
 
 __all__ = ["RELAY_PATH", "SYNC_PATH", "relay_endpoint", "routes"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(0, str(ROOT / "src"))
 
-from devserver.browser import load_playwright_config  # noqa: E402 - needs the path above
+from pyfritz.dev.browser import load_playwright_config  # noqa: E402 - needs the path above
 
 
 def _found(config: ModuleType) -> str | None:

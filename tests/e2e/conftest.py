@@ -16,9 +16,9 @@ from browser_guard import PageGuard
 from harness import CONFIG, PAGES, ROOT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from devserver import create_app
-from devserver.threaded import serve_asgi
-from syncserver.cli import build_sync
+from pyfritz.dev import create_app
+from pyfritz.dev.threaded import serve_asgi
+from pyfritz.server.cli import build_sync
 
 expect.set_options(timeout=CONFIG.EXPECT_TIMEOUT_MS)
 

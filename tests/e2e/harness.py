@@ -9,7 +9,7 @@ from pathlib import Path
 from browser_guard import PageGuard
 from playwright.sync_api import Browser, Page
 
-from devserver.browser import load_playwright_config
+from pyfritz.dev.browser import load_playwright_config
 
 __all__ = ["CONFIG", "PAGES", "ROOT", "guarded_windows", "open_py"]
 

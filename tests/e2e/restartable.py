@@ -7,7 +7,7 @@ with the same SQLite database, or stops answering without closing anything
 
     from restartable import RestartableServer, restartable  # noqa: F401
 
-The server runs ``python -m devserver`` with the e2e pages (``--extra-root``,
+The server runs ``python -m pyfritz.dev`` with the e2e pages (``--extra-root``,
 ``--harness``) and logs to a file; :meth:`RestartableServer.connections`
 counts the sync connections it accepted (its ``connect client`` log lines),
 over every life.
@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 class RestartableServer:
-    """``python -m devserver`` on a fixed port and database; restartable."""
+    """``python -m pyfritz.dev`` on a fixed port and database; restartable."""
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.port = port if port is not None else free_port()
@@ -64,11 +64,12 @@ class RestartableServer:
     def start(self) -> None:
         """Start the server and return once it accepts TCP connections."""
         assert not self.running, "already running"
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "app"), "PYTHONUNBUFFERED": "1"}
+        pythonpath = os.pathsep.join([str(ROOT / "src"), str(ROOT / "app")])
+        env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
         command = [
             sys.executable,
             "-m",
-            "devserver",
+            "pyfritz.dev",
             "--port",
             str(self.port),
             "--db",

@@ -21,10 +21,10 @@ from harness import PAGES, ROOT, guarded_windows
 from playwright.sync_api import Browser
 from starlette.types import Receive, Scope, Send
 
-from devserver import create_app
-from devserver.threaded import serve_asgi
-from syncserver import Deliver, Hub, MemoryStorage, Session, sync_app
-from syncserver.protocol import MAX_FRAME
+from pyfritz.dev import create_app
+from pyfritz.dev.threaded import serve_asgi
+from pyfritz.server import Deliver, Hub, MemoryStorage, Session, sync_app
+from pyfritz.server.protocol import MAX_FRAME
 
 __all__ = ["InjectingHub", "SyncServer", "sync_pages", "sync_server"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from harness import ROOT
 from playwright.sync_api import Page, expect
 
-from devserver.site import build_site
-from devserver.threaded import serve_static
+from pyfritz.dev.site import build_site
+from pyfritz.dev.threaded import serve_static
 
 
 def test_built_site_boots_from_a_plain_static_server_and_syncs_elsewhere(

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from devserver.app import echo_frames
+from pyfritz.dev.app import echo_frames
 
 __all__ = ["BINARY_GREETING", "DOCS", "python_blocks", "routes"]
 
@@ -104,7 +104,7 @@ async def docs_examples(request: Request) -> JSONResponse:
 
 
 def routes() -> list[BaseRoute]:
-    """The routes to pass to ``devserver.create_app(..., routes=...)``."""
+    """The routes to pass to ``pyfritz.dev.create_app(..., routes=...)``."""
     return [
         WebSocketRoute("/ws/close", close_endpoint),
         WebSocketRoute("/ws/burst", burst_endpoint),

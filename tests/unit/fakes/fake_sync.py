@@ -1,6 +1,6 @@
 """Fakes for the sync client tests: sockets whose sessions talk to the REAL hub in-process.
 
-A :class:`FakeSocket` made with a :class:`syncserver.Hub` gives sessions wired
+A :class:`FakeSocket` made with a :class:`pyfritz.server.Hub` gives sessions wired
 to that hub through two queues the test drives: ``up`` (frames the client
 sent, not yet received by the server) and ``down`` (frames the server sent,
 not yet received by the client). Delivering them one at a time, in any order,
@@ -28,9 +28,9 @@ from fakes.fake_clock import FakeClock
 from pyfritz.errors import SendException
 from pyfritz.flows import MutableSharedFlow, MutableStateFlow
 from pyfritz.reconnect import Reconnect, ReconnectingSession
+from pyfritz.server import Hub
+from pyfritz.server import Session as HubSession
 from pyfritz.websocket import CloseEvent, OpenEvent
-from syncserver import Hub
-from syncserver import Session as HubSession
 
 __all__ = ["FakeMessage", "FakeSession", "FakeSocket", "pump"]
 

@@ -1,4 +1,4 @@
-"""Test doubles and harnesses for the sync server tests (tests/unit/syncserver)."""
+"""Test doubles and harnesses for the sync server tests (tests/unit/pyfritz/server)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Literal
 import uvicorn
 from starlette.types import ASGIApp, Message
 
-from syncserver import MemoryStorage, Record, StorageError
+from pyfritz.server import MemoryStorage, Record, StorageError
 
 __all__ = [
     "TIMEOUT",

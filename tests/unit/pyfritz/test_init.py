@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import pyfritz
 
 # Modules whose names are not re-exported at the top level: the DOM layer is
 # imported as `pyfritz.dom` (its tag names would shadow builtins like `input`),
-# and the private shim is private.
+# the private shim is private, and the CPython-only parts (server, dev
+# tooling) are packages of their own that never ship to the browser.
 NOT_REEXPORTED = {"pyfritz.dom", "pyfritz.events", "pyfritz.keyed", "pyfritz._js"}
+CPYTHON_ONLY = {"pyfritz.server", "pyfritz.dev", "pyfritz.cli"}
 
 
 def _public_modules() -> list[str]:
     return sorted(
         f"pyfritz.{info.name}"
         for info in pkgutil.iter_modules(pyfritz.__path__)
-        if not info.name.startswith("_") and f"pyfritz.{info.name}" not in NOT_REEXPORTED
+        if not info.name.startswith("_")
+        and f"pyfritz.{info.name}" not in NOT_REEXPORTED | CPYTHON_ONLY
     )
 
 
@@ -41,6 +46,14 @@ def test_all_lists_only_names_that_exist_without_duplicates() -> None:
     assert len(pyfritz.__all__) == len(set(pyfritz.__all__))
     for symbol in pyfritz.__all__:
         assert hasattr(pyfritz, symbol), symbol
+
+
+def test_import_pyfritz_does_not_import_the_server_side() -> None:
+    # A fresh interpreter: `import pyfritz` must not pull in Starlette & co.
+    code = "import sys, pyfritz; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+    code += "('starlette', 'uvicorn', 'websockets') or m.startswith('pyfritz.server')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_import_pyfritz_does_not_need_the_browser() -> None:

@@ -18,9 +18,9 @@ from pyfritz import sync as sync_module
 from pyfritz.errors import DecodeError, SyncError
 from pyfritz.reconnect import Reconnect
 from pyfritz.resource import Resource
+from pyfritz.server import Hub, MemoryStorage, Record
 from pyfritz.store import RootStore, handler
 from pyfritz.sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, sync_with
-from syncserver import Hub, MemoryStorage, Record
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The sync hub on the network: a thin ASGI (Starlette) WebSocket adapter.
 
-:func:`sync_app` wraps a :class:`~syncserver.hub.Hub` in an ASGI application
+:func:`sync_app` wraps a :class:`~pyfritz.server.hub.Hub` in an ASGI application
 that speaks the sync protocol on every WebSocket it is given, so it can run on
 its own (``uvicorn.run(sync_app(hub))``) or be mounted in a Starlette or
 FastAPI application. Per connection it:
 
-* checks the ``Origin`` header (:class:`~syncserver.origins.OriginPolicy`);
+* checks the ``Origin`` header (:class:`~pyfritz.server.origins.OriginPolicy`);
   a refused handshake is closed before it is accepted with code 1008, which
   ASGI servers send as HTTP 403 (a browser reports close code 1006);
 * feeds every incoming frame to the hub session; a bad frame, including one
@@ -29,7 +29,7 @@ Mounting it in your own app (Starlette shown; with FastAPI, append the same
     from starlette.applications import Starlette
     from starlette.routing import Mount, WebSocketRoute
 
-    from syncserver import Hub, SqliteStorage, sync_app
+    from pyfritz.server import Hub, SqliteStorage, sync_app
 
     hub = Hub(SqliteStorage("sync.db"))
 
@@ -71,7 +71,7 @@ __all__ = [
     "sync_app",
 ]
 
-logger = logging.getLogger("syncserver")
+logger = logging.getLogger("pyfritz.server")
 
 #: Default bound of a connection's outgoing queue, in frames.
 QUEUE_LIMIT = 1024
@@ -240,7 +240,7 @@ def sync_app(
         hub: the hub whose entities are served.
         allowed_origins: page origins allowed besides the server's own (exact,
             ``scheme://host:*`` for any port, or ``"*"``); the loopback origins
-            (:data:`~syncserver.origins.DEFAULT_ALLOWED_ORIGINS`) if ``None``.
+            (:data:`~pyfritz.server.origins.DEFAULT_ALLOWED_ORIGINS`) if ``None``.
             A handshake without ``Origin`` (not a browser) is always allowed.
         max_frame: the largest incoming frame, in bytes of UTF-8 (default 1 MiB).
         queue_limit: how many outgoing frames may wait for a slow client.

@@ -1,4 +1,4 @@
-"""``python -m devserver``: serve the demo pages, the runtime and the sync server.
+"""``python -m pyfritz.dev``: serve the demo pages, the runtime and the sync server.
 
 Binds to 127.0.0.1 by default; stops cleanly on Ctrl-C.
 """
@@ -10,26 +10,23 @@ import logging
 import sys
 from pathlib import Path
 
-from syncserver.cli import add_sync_arguments, build_sync, serve
+from pyfritz.server.cli import add_sync_arguments, build_sync, serve
 
 from .app import create_app
 
 __all__ = ["main"]
 
 
-def _project_root() -> Path:
-    # app/devserver/__main__.py -> the project root is two levels above app/.
-    return Path(__file__).resolve().parent.parent.parent
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the server until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pyfritz.dev", description=__doc__)
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    parser.add_argument("--root", type=Path, default=_project_root(), help="project root")
+    parser.add_argument(
+        "--root", type=Path, default=Path.cwd(), help="project root (default: the current folder)"
+    )
     parser.add_argument("--isolate", action="store_true", help="send COOP/COEP headers")
     parser.add_argument(
         "--extra-root",
@@ -49,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     root: Path = args.root.resolve()
     if not (root / "static" / "vendor" / "versions.json").is_file():
-        print("devserver: static/vendor is missing; run `make setup` first", file=sys.stderr)
+        print("pyfritz.dev: static/vendor is missing; run `make setup` first", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # A relative database path is taken relative to the project root.

@@ -19,9 +19,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-import syncserver.asgi
-from syncserver import CLOSE_POLICY, CLOSE_TOO_SLOW, Hub, SqliteStorage, sync_app
-from syncserver.asgi import SyncApp
+import pyfritz.server.asgi
+from pyfritz.server import CLOSE_POLICY, CLOSE_TOO_SLOW, Hub, SqliteStorage, sync_app
+from pyfritz.server.asgi import SyncApp
 
 
 def starlette_app(app: SyncApp) -> Starlette:
@@ -204,7 +204,7 @@ async def test_disconnect_forgets_the_session_and_its_follows() -> None:
 
 
 async def test_connects_and_refusals_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="syncserver")
+    caplog.set_level(logging.INFO, logger="pyfritz.server")
     app = sync_app(Hub())
     good = FakeWebSocket(app, headers=[("origin", "http://localhost:3000")])
     bad = FakeWebSocket(app, headers=[("origin", "http://evil.example")])
@@ -216,7 +216,7 @@ async def test_connects_and_refusals_are_logged_at_info(caplog: pytest.LogCaptur
     await good.wait_for(lambda: len(good.frames) == 1)
     good.disconnect()
     await good.task
-    messages = [r.getMessage() for r in caplog.records if r.name == "syncserver"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "pyfritz.server"]
     assert any(
         m.startswith("connect client ") and m.endswith(" (origin http://localhost:3000)")
         for m in messages
@@ -250,8 +250,8 @@ def test_limits_must_be_positive() -> None:
 
 
 def mounting_example() -> str:
-    """The example in ``syncserver.asgi``'s docstring, as code."""
-    doc = syncserver.asgi.__doc__ or ""
+    """The example in ``pyfritz.server.asgi``'s docstring, as code."""
+    doc = pyfritz.server.asgi.__doc__ or ""
     start = doc.index("append the same\n``WebSocketRoute`` to ``app.router.routes``)::")
     block = doc[start:].split("::\n", 1)[1].split("\nUse ``WebSocketRoute``", 1)[0]
     return textwrap.dedent(block)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncserver.errors import ProtocolError
-from syncserver.protocol import (
+from pyfritz.server.errors import ProtocolError
+from pyfritz.server.protocol import (
     MAX_SAFE_INT,
     Join,
     Leave,

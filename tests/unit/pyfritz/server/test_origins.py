@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncserver.origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
+from pyfritz.server.origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 
 
 @pytest.mark.parametrize(

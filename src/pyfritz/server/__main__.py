@@ -1,4 +1,4 @@
-"""``python -m syncserver``: run the sync server alone (see :mod:`syncserver.cli`)."""
+"""``python -m pyfritz.server``: run the sync server alone (see :mod:`pyfritz.server.cli`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The transport-free sync hub: entities, revisions, followers and client ids.
 
-A :class:`Hub` owns a :class:`~syncserver.storage.Storage`. Each connection
+A :class:`Hub` owns a :class:`~pyfritz.server.storage.Storage`. Each connection
 gets a :class:`Session` from :meth:`Hub.connect`, with a ``deliver`` callback
 that queues an outgoing text frame; the network adapter feeds the session the
 frames it receives (:meth:`Session.receive`). Everything here is synchronous
@@ -66,7 +66,7 @@ from .storage import MemoryStorage, Record, Storage
 
 __all__ = ["MAX_VALUE", "Deliver", "Hub", "Session"]
 
-logger = logging.getLogger("syncserver")
+logger = logging.getLogger("pyfritz.server")
 
 #: Default cap on an entity's value, in bytes of compact UTF-8 JSON.
 MAX_VALUE = 512 * 1024
@@ -91,7 +91,7 @@ class Hub:
 
     Args:
         storage: where accepted states are committed; a fresh
-            :class:`~syncserver.storage.MemoryStorage` if omitted.
+            :class:`~pyfritz.server.storage.MemoryStorage` if omitted.
         max_value: the largest value accepted, in bytes of compact UTF-8 JSON.
 
     Example::

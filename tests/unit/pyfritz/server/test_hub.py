@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fakes.sync_server import FailingStorage, Frames, LoggingStorage
 
-from syncserver import Hub, MemoryStorage, Session, SqliteStorage
+from pyfritz.server import Hub, MemoryStorage, Session, SqliteStorage
 
 
 def join(session: Session, id: str = "p1", rev: int | None = None) -> None:
@@ -358,11 +358,11 @@ def test_a_hub_restarted_over_the_same_sqlite_file_has_every_entity_at_its_rev(
 
 
 def test_joins_and_refusals_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="syncserver")
+    caplog.set_level(logging.INFO, logger="pyfritz.server")
     hub = Hub()
     a, _ = connect(hub)
     join(a)
     a.receive("garbage")
-    messages = [r.getMessage() for r in caplog.records if r.name == "syncserver"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "pyfritz.server"]
     assert f"join p1 by client {a.client} (client rev None)" in messages
     assert any(m.startswith(f"refused a frame from client {a.client}: not JSON") for m in messages)

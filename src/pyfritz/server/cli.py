@@ -1,5 +1,5 @@
-"""Command-line pieces of the sync server, shared by ``python -m syncserver`` and
-``python -m devserver`` (which serves the pages too)."""
+"""Command-line pieces of the sync server, shared by ``python -m pyfritz.server`` and
+``python -m pyfritz.dev`` (which serves the pages too)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def serve(app: ASGIApp, hub: Hub, *, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the sync endpoint at ``/sync`` until interrupted (127.0.0.1 by default)."""
-    parser = argparse.ArgumentParser(prog="python -m syncserver", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pyfritz.server", description=main.__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
     add_sync_arguments(parser, default_db="sync.sqlite3")
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     hub, endpoint = build_sync(args.db, args.allow_origin)
     app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
-    print(f"syncserver: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
+    print(f"pyfritz.server: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
     serve(app, hub, host=args.host, port=args.port)
     return 0
 

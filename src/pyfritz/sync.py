@@ -107,7 +107,7 @@ SYNC_RECONNECT = Reconnect(heartbeat=(15.0, 5.0))
 #: The wire format; see the module documentation.
 SyncMode = Literal["revisions", "plain"]
 
-# The server's limits on ids (syncserver.protocol.MAX_ID).
+# The server's limits on ids (pyfritz.server.protocol.MAX_ID).
 _MAX_ID = 256
 _EXCERPT = 200
 

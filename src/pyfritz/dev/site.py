@@ -1,4 +1,4 @@
-"""``python -m devserver.site --out site``: write the demo as a self-contained site.
+"""``python -m pyfritz.dev.site --out site``: write the demo as a self-contained site.
 
 The folder holds the pages, ``pyscript.toml``, ``static/`` (with the vendored
 runtime) and ``pkg/app.zip``: copy it to any static host, or run
@@ -38,8 +38,8 @@ def build_site(root: Path, out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Build the site from the command line."""
-    parser = argparse.ArgumentParser(prog="python -m devserver.site", description=__doc__)
-    default_root = Path(__file__).resolve().parent.parent.parent
+    parser = argparse.ArgumentParser(prog="python -m pyfritz.dev.site", description=__doc__)
+    default_root = Path.cwd()
     parser.add_argument("--root", type=Path, default=default_root, help="project root")
     parser.add_argument("--out", type=Path, default=default_root / "site", help="output folder")
     args = parser.parse_args(argv)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from syncserver.errors import StorageError
-from syncserver.storage import MemoryStorage, Record, SqliteStorage, Storage
+from pyfritz.server.errors import StorageError
+from pyfritz.server.storage import MemoryStorage, Record, SqliteStorage, Storage
 
 
 @pytest.fixture(params=["memory", "sqlite"])

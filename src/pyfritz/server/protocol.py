@@ -21,7 +21,7 @@ error     s→c   ``id``, ``seq``, ``reason``                    a frame was ref
 pong      s→c   ``t``                                          the ping's ``t``, echoed
 ========  ====  =============================================  ==============================
 
-Rules the parser enforces, each refusal a :class:`~syncserver.errors.ProtocolError`
+Rules the parser enforces, each refusal a :class:`~pyfritz.server.errors.ProtocolError`
 whose ``reason`` goes back to the client:
 
 * a frame is at most ``max_frame`` bytes of UTF-8 (default 1 MiB); a longer

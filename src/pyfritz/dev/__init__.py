@@ -2,7 +2,7 @@
 
 One process, one port: the pages and the vendored runtime as static files, the
 browser package as one archive built on request, a WebSocket echo endpoint and
-the sync server. ``python -m devserver`` runs it; ``python -m devserver.site``
+the sync server. ``python -m pyfritz.dev`` runs it; ``python -m pyfritz.dev.site``
 writes the same files into a folder for any static host.
 """
 

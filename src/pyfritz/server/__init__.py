@@ -2,19 +2,19 @@
 
 CPython only; it never ships to the browser. The pieces, sans-I/O first:
 
-* :mod:`~syncserver.protocol`: the frames of the sync protocol (DESIGN.md section 4);
-* :mod:`~syncserver.storage`: :class:`SqliteStorage` (default) and :class:`MemoryStorage`;
-* :mod:`~syncserver.hub`: :class:`Hub` (entities, revisions, followers) and its
+* :mod:`~pyfritz.server.protocol`: the frames of the sync protocol (DESIGN.md section 4);
+* :mod:`~pyfritz.server.storage`: :class:`SqliteStorage` (default) and :class:`MemoryStorage`;
+* :mod:`~pyfritz.server.hub`: :class:`Hub` (entities, revisions, followers) and its
   per-connection :class:`Session`; :meth:`Hub.set` changes an entity from server code;
-* :mod:`~syncserver.origins`: the ``Origin`` allow-list;
-* :mod:`~syncserver.asgi`: :func:`sync_app`, the hub as an ASGI (Starlette) endpoint.
+* :mod:`~pyfritz.server.origins`: the ``Origin`` allow-list;
+* :mod:`~pyfritz.server.asgi`: :func:`sync_app`, the hub as an ASGI (Starlette) endpoint.
 
 Example::
 
     import uvicorn
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
-    from syncserver import Hub, SqliteStorage, sync_app
+    from pyfritz.server import Hub, SqliteStorage, sync_app
 
     hub = Hub(SqliteStorage("sync.db"))
     app = Starlette(routes=[WebSocketRoute("/sync", sync_app(hub))])

@@ -1,0 +1,100 @@
+"""Pack the browser-side Python packages into one zip archive.
+
+The page's ``pyscript.toml`` maps ``./pkg/app.zip`` to ``./*``, which PyScript
+unpacks into the browser's working directory (on ``sys.path``). The archive
+holds the framework (``pyfritz`` without its CPython-only parts) and every
+package of the project's ``app/`` folder. Building it from the folders means a
+new module needs no edit anywhere: there is no file list to keep in step.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "BUNDLE_PATH",
+    "CPYTHON_ONLY",
+    "FRAMEWORK_DIR",
+    "app_packages",
+    "build_bundle",
+    "bundle_members",
+]
+
+#: Where the archive is served, relative to the site root.
+BUNDLE_PATH = "pkg/app.zip"
+
+#: The installed ``pyfritz`` package folder (the framework that ships).
+FRAMEWORK_DIR = Path(__file__).resolve().parent.parent
+
+#: Parts of ``pyfritz`` that run on CPython only and never ship to the browser.
+CPYTHON_ONLY = frozenset({"server", "dev", "cli.py", "__main__.py", "templates"})
+
+# Suffixes that ship; anything else in a package folder (caches, data files of
+# the tests) stays home.
+_SHIPPED = (".py", ".typed", ".json", ".css", ".html")
+
+# A fixed timestamp keeps the archive byte-identical for identical sources.
+_EPOCH = (2020, 1, 1, 0, 0, 0)
+
+
+def app_packages(app_dir: Path) -> list[Path]:
+    """Return the package folders directly under ``app_dir``, sorted by name."""
+    if not app_dir.is_dir():
+        return []
+    return sorted(
+        path for path in app_dir.iterdir() if path.is_dir() and (path / "__init__.py").is_file()
+    )
+
+
+def _package_files(package: Path, *, skip: frozenset[str] = frozenset()) -> list[Path]:
+    if not (package / "__init__.py").is_file():
+        raise FileNotFoundError(f"{package} is not a package (no __init__.py)")
+    files: list[Path] = []
+    for path in package.rglob("*"):
+        relative = path.relative_to(package)
+        if relative.parts[0] in skip or "__pycache__" in relative.parts:
+            continue
+        if path.is_file() and path.suffix in _SHIPPED:
+            files.append(path)
+    return files
+
+
+def bundle_members(
+    app_dir: Path, packages: Iterable[Path] | None = None, *, framework: Path | None = FRAMEWORK_DIR
+) -> dict[str, Path]:
+    """Return the archive's members: archive name → source file, sorted by name.
+
+    Args:
+        app_dir: the project's ``app/`` folder; every package in it ships.
+        packages: the package folders to ship instead of those of ``app_dir``.
+        framework: the ``pyfritz`` folder to ship (its CPython-only parts
+            left out), or ``None`` for none.
+    """
+    members: dict[str, Path] = {}
+    folders = list(app_packages(app_dir) if packages is None else packages)
+    if framework is not None:
+        for path in _package_files(framework, skip=CPYTHON_ONLY):
+            members["pyfritz/" + path.relative_to(framework).as_posix()] = path
+    for folder in folders:
+        if folder.name == "pyfritz":
+            raise ValueError(f"{folder}: an app package may not be named pyfritz")
+        for path in _package_files(folder):
+            members[folder.name + "/" + path.relative_to(folder).as_posix()] = path
+    return dict(sorted(members.items()))
+
+
+def build_bundle(
+    app_dir: Path, packages: Iterable[Path] | None = None, *, framework: Path | None = FRAMEWORK_DIR
+) -> bytes:
+    """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, source in bundle_members(app_dir, packages, framework=framework).items():
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, source.read_bytes())
+    return buffer.getvalue()

@@ -1,0 +1,67 @@
+"""The browser archive holds every module of the browser packages, and only those."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pyfritz.dev.bundle import CPYTHON_ONLY, FRAMEWORK_DIR, build_bundle, bundle_members
+
+APP = Path(__file__).resolve().parents[4] / "app"
+
+
+def _names(app_dir: Path = APP) -> set[str]:
+    return set(zipfile.ZipFile(io.BytesIO(build_bundle(app_dir))).namelist())
+
+
+def test_bundle_contains_every_browser_module_of_pyfritz() -> None:
+    expected = {
+        "pyfritz/" + path.relative_to(FRAMEWORK_DIR).as_posix()
+        for path in FRAMEWORK_DIR.rglob("*.py")
+        if "__pycache__" not in path.parts
+        and path.relative_to(FRAMEWORK_DIR).parts[0] not in CPYTHON_ONLY
+    }
+    names = _names()
+    assert "pyfritz/flows.py" in expected
+    assert expected <= names
+    assert "pyfritz/py.typed" in names
+
+
+def test_bundle_contains_every_package_of_the_project() -> None:
+    assert {"demo/__init__.py", "demo/person.py"} <= _names()
+
+
+def test_bundle_never_ships_the_servers_or_the_tooling() -> None:
+    names = _names()
+    assert not [n for n in names if n.startswith(("pyfritz/server/", "pyfritz/dev/"))]
+    assert "pyfritz/cli.py" not in names
+
+
+def test_a_new_module_is_picked_up_without_any_list_to_edit(tmp_path: Path) -> None:
+    package = tmp_path / "kanban"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "brand_new.py").write_text("X = 1\n")
+    archive = zipfile.ZipFile(io.BytesIO(build_bundle(tmp_path)))
+    assert archive.read("kanban/brand_new.py") == b"X = 1\n"
+    assert "pyfritz/__init__.py" in archive.namelist()
+
+
+def test_bundle_is_byte_identical_for_identical_sources() -> None:
+    assert build_bundle(APP) == build_bundle(APP)
+
+
+def test_a_folder_without_init_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kanban").mkdir()
+    with pytest.raises(FileNotFoundError, match="not a package"):
+        bundle_members(tmp_path, [tmp_path / "kanban"])
+
+
+def test_an_app_package_named_pyfritz_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pyfritz").mkdir()
+    (tmp_path / "pyfritz" / "__init__.py").write_text("")
+    with pytest.raises(ValueError, match="may not be named pyfritz"):
+        bundle_members(tmp_path)
