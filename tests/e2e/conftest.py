@@ -42,15 +42,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def server_url() -> Iterator[str]:
     """The dev server app (pages, runtime, echo, a sync server in memory) plus the
     e2e test pages."""
-    hub, sync = build_sync(":memory:", [])
+    _, sync = build_sync(":memory:", [])  # in memory: nothing to close
     app = create_app(
         ROOT, extra_roots=[PAGES], harness=True, sync=sync, routes=ws_endpoints.routes()
     )
-    try:
-        with serve_asgi(app) as url:
-            yield url
-    finally:
-        hub.close()
+    with serve_asgi(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

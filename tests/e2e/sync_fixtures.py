@@ -11,8 +11,7 @@ thread): :meth:`SyncServer.call` runs a function there and returns its result.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -61,30 +60,29 @@ class SyncServer:
 
     def call(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(*args)`` on the server's event loop and return its result."""
+        return self.run(_called(fn, *args))
+
+    def run(self, coroutine: Coroutine[Any, Any, R]) -> R:
+        """Run ``coroutine`` on the server's event loop and return its result."""
         loop = self.loop
         assert loop is not None, "no page has connected to /sync yet"
-        done: concurrent.futures.Future[R] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                done.set_result(fn(*args))
-            except Exception as exc:
-                done.set_exception(exc)
-
-        loop.call_soon_threadsafe(run)
-        return done.result(timeout=10)
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=10)
 
     def set(self, id: str, value: Any) -> int:
         """Change entity ``id`` from the server side (``hub.set``)."""
-        return self.call(self.hub.set, id, value)
+        return self.run(self.hub.set(id, value))
 
     def get(self, id: str) -> tuple[int, Any]:
         """Entity ``id``'s revision and value."""
-        return self.call(self.hub.get, id)
+        return self.run(self.hub.get(id))
 
     def inject(self, frame: str) -> int:
         """Send a raw frame to every connected page."""
         return self.call(self.hub.inject, frame)
+
+
+async def _called(fn: Callable[..., R], *args: Any) -> R:
+    return fn(*args)
 
 
 class _LoopSpy:

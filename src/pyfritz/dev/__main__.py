@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from pyfritz.server.cli import add_sync_arguments, build_sync, serve
+from pyfritz.server.errors import StorageError
 
 from .app import create_app
 
@@ -49,14 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         print("pyfritz.dev: static/vendor is missing; run `make setup` first", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # A relative database path is taken relative to the project root.
-    db = args.db if args.db == ":memory:" else str(root / args.db)
-    hub, sync = build_sync(db, args.allow_origin)
-    extra = [path.resolve() for path in args.extra_root]
-    app = create_app(root, extra_roots=extra, harness=args.harness, sync=sync, isolate=args.isolate)
-    print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
-    print("Ctrl-C stops", flush=True)
-    serve(app, hub, host=args.host, port=args.port)
+    # A relative database path is taken relative to the project root (a URL as it is).
+    db = args.db if args.db == ":memory:" or "://" in args.db else str(root / args.db)
+    try:
+        hub, sync = build_sync(db, args.allow_origin)
+        extra = [path.resolve() for path in args.extra_root]
+        app = create_app(
+            root, extra_roots=extra, harness=args.harness, sync=sync, isolate=args.isolate
+        )
+        print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
+        print("Ctrl-C stops", flush=True)
+        serve(app, hub, host=args.host, port=args.port)
+    except StorageError as exc:
+        print(f"pyfritz.dev: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -16,19 +16,25 @@ Example::
     from starlette.routing import WebSocketRoute
     from pyfritz.server import Hub, SqliteStorage, sync_app
 
-    hub = Hub(SqliteStorage("sync.db"))
+    hub = Hub(SqliteStorage("sync.db"))   # or PostgresStorage("postgresql://...")
     app = Starlette(routes=[WebSocketRoute("/sync", sync_app(hub))])
-    uvicorn.run(app, host="127.0.0.1", port=8000)
+    uvicorn.run(app, host="127.0.0.1", port=8000)   # opens the hub at start-up
 """
 
 from __future__ import annotations
 
 from .asgi import CLOSE_POLICY, CLOSE_TOO_SLOW, QUEUE_BYTES, QUEUE_LIMIT, SyncApp, sync_app
-from .errors import ProtocolError, StorageError, SyncServerError
+from .errors import (
+    ProtocolError,
+    StorageError,
+    StorageLocked,
+    StorageUnavailable,
+    SyncServerError,
+)
 from .hub import MAX_VALUE, Deliver, Hub, Session
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 from .protocol import MAX_FRAME
-from .storage import MemoryStorage, Record, SqliteStorage, Storage
+from .storage import Change, Listener, MemoryStorage, Record, SqliteStorage, Storage
 
 __all__ = [
     "CLOSE_POLICY",
@@ -38,8 +44,10 @@ __all__ = [
     "MAX_VALUE",
     "QUEUE_BYTES",
     "QUEUE_LIMIT",
+    "Change",
     "Deliver",
     "Hub",
+    "Listener",
     "MemoryStorage",
     "OriginPolicy",
     "ProtocolError",
@@ -48,6 +56,8 @@ __all__ = [
     "SqliteStorage",
     "Storage",
     "StorageError",
+    "StorageLocked",
+    "StorageUnavailable",
     "SyncApp",
     "SyncServerError",
     "sync_app",

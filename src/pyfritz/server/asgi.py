@@ -17,7 +17,11 @@ FastAPI application. Per connection it:
   ``queue_limit`` frames and ``queue_bytes`` characters of text: the hub hands
   frames over without ever waiting, and a client that cannot keep up is
   disconnected with close code 1013 ("try again later") and a reason, while
-  the others carry on.
+  the others carry on;
+* closes the connection with 1013 ("try again later") when a join or put
+  cannot be served because the database is unreachable
+  (:class:`~pyfritz.server.errors.StorageUnavailable`): the browser keeps
+  its edit pending and sends it again once it reconnects.
 
 Plain HTTP requests to the endpoint get ``426 Upgrade Required``.
 
@@ -35,8 +39,9 @@ Mounting it in your own app (Starlette shown; with FastAPI, append the same
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await hub.open()      # a database that cannot be opened fails the start
         yield
-        hub.close()
+        await hub.close()
 
     app = Starlette(
         routes=[Mount("/api", routes=[WebSocketRoute("/sync", sync_app(hub))])],
@@ -58,6 +63,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from .errors import StorageUnavailable
 from .hub import Hub, Session
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 from .protocol import MAX_FRAME
@@ -153,8 +159,14 @@ class SyncApp:
             )
             await response(scope, receive, send)
         elif scope["type"] == "lifespan":
-            # Run standalone, there is nothing to start: the hub's owner closes it.
+            # Run standalone, open the storage at start (a bad database fails
+            # the start, not the first client); the hub's owner closes it.
             while (await receive())["type"] != "lifespan.shutdown":
+                try:
+                    await self.hub.open()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
 
@@ -181,6 +193,7 @@ class SyncApp:
         receiver = asyncio.create_task(_receive_frames(receive, session))
         overflow = asyncio.create_task(outbox.overflowed.wait())
         tasks = (sender, receiver, overflow)
+        unavailable: StorageUnavailable | None = None
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -194,11 +207,18 @@ class SyncApp:
             await _close(send, CLOSE_TOO_SLOW, outbox.overflow)
         for task in (receiver, sender):
             exc = None if task.cancelled() else task.exception()
-            if isinstance(exc, OSError):
+            if isinstance(exc, StorageUnavailable):
+                unavailable = exc
+            elif isinstance(exc, OSError):
                 # The ASGI server's ClientDisconnected: the peer went away mid-send.
                 logger.debug("client %s went away: %r", session.client, exc)
             elif exc is not None:
                 raise exc
+        if unavailable is not None:
+            logger.warning("disconnecting client %s: %s", session.client, unavailable)
+            # Frames already queued (a snapshot, states) are lost with the
+            # connection; the client joins again when it reconnects.
+            await _close(send, CLOSE_TOO_SLOW, "database unavailable; try again later")
         logger.info("disconnect client %s", session.client)
 
 
@@ -210,7 +230,7 @@ async def _receive_frames(receive: Receive, session: Session) -> None:
             return
         if message["type"] == "websocket.receive":
             text = message.get("text")
-            session.receive(text if text is not None else message.get("bytes") or b"")
+            await session.receive(text if text is not None else message.get("bytes") or b"")
             # A burst of frames may already be buffered, and receive() then
             # returns without suspending: yield, so that the sender tasks drain
             # their queues (this client's echoes included) before it overflows.

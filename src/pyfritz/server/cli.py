@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -13,11 +14,12 @@ from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp
 
 from .asgi import SyncApp, sync_app
+from .errors import StorageError
 from .hub import Hub
 from .origins import DEFAULT_ALLOWED_ORIGINS
-from .storage import MemoryStorage, SqliteStorage
+from .storage import MemoryStorage, SqliteStorage, Storage
 
-__all__ = ["add_sync_arguments", "build_sync", "main", "serve"]
+__all__ = ["add_sync_arguments", "build_sync", "main", "open_storage", "serve"]
 
 
 def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> None:
@@ -36,18 +38,40 @@ def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> N
     )
 
 
+def open_storage(db: str) -> Storage:
+    """The storage ``--db`` names: ``":memory:"``, a SQLite file, or a PostgreSQL URL.
+
+    Raises:
+        StorageError: the SQLite file cannot be opened or is served by
+            another process (:class:`~pyfritz.server.errors.StorageLocked`).
+    """
+    if db == ":memory:":
+        return MemoryStorage()
+    return SqliteStorage(db)
+
+
 def build_sync(db: str, allow_origins: list[str]) -> tuple[Hub, SyncApp]:
-    """Open the hub over ``db`` and return it with its ASGI endpoint."""
-    hub = Hub(MemoryStorage() if db == ":memory:" else SqliteStorage(db))
+    """The hub over ``db`` (see :func:`open_storage`), with its ASGI endpoint."""
+    hub = Hub(open_storage(db))
     return hub, sync_app(hub, allowed_origins=[*DEFAULT_ALLOWED_ORIGINS, *allow_origins])
 
 
 def serve(app: ASGIApp, hub: Hub, *, host: str, port: int) -> None:
-    """Run ``app`` with uvicorn until interrupted (Ctrl-C), then close ``hub``."""
+    """Open ``hub``, run ``app`` with uvicorn until interrupted (Ctrl-C), then close ``hub``.
+
+    Raises:
+        StorageError: the hub's storage cannot be opened (nothing is served).
+    """
+    asyncio.run(_serve(app, hub, host=host, port=port))
+
+
+async def _serve(app: ASGIApp, hub: Hub, *, host: str, port: int) -> None:
+    await hub.open()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        await uvicorn.Server(config).serve()
     finally:
-        hub.close()
+        await hub.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,10 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     add_sync_arguments(parser, default_db="sync.sqlite3")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    hub, endpoint = build_sync(args.db, args.allow_origin)
-    app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
-    print(f"pyfritz.server: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
-    serve(app, hub, host=args.host, port=args.port)
+    try:
+        hub, endpoint = build_sync(args.db, args.allow_origin)
+        app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
+        print(f"pyfritz.server: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
+        serve(app, hub, host=args.host, port=args.port)
+    except StorageError as exc:
+        print(f"pyfritz.server: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

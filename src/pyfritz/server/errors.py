@@ -5,6 +5,8 @@ Hierarchy::
     SyncServerError
     ├── ProtocolError     a client frame was refused (reason, id, seq)
     └── StorageError      the storage could not load or save an entity
+        ├── StorageUnavailable  the database cannot be reached now; try again later
+        └── StorageLocked       the SQLite file is served by another process already
 
 Misuse of an API (wrong argument type or value, e.g. ``Hub.set`` with a value
 that is not JSON) raises the builtin ``TypeError`` or ``ValueError`` instead.
@@ -12,7 +14,13 @@ that is not JSON) raises the builtin ``TypeError`` or ``ValueError`` instead.
 
 from __future__ import annotations
 
-__all__ = ["ProtocolError", "StorageError", "SyncServerError"]
+__all__ = [
+    "ProtocolError",
+    "StorageError",
+    "StorageLocked",
+    "StorageUnavailable",
+    "SyncServerError",
+]
 
 
 class SyncServerError(Exception):
@@ -37,3 +45,21 @@ class ProtocolError(SyncServerError):
 
 class StorageError(SyncServerError):
     """The storage failed; the state it was asked to save was not accepted."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached now (connection lost, server down).
+
+    Nothing was applied that the caller may count on; if the connection broke
+    during a commit, whether that commit happened is unknown, and the caller
+    was not told it did. Retrying later is the remedy.
+    """
+
+
+class StorageLocked(StorageError):
+    """The SQLite file is already served by another process.
+
+    A SQLite file serves one process: the hub caches what it serves, and two
+    processes would hand out the same revisions. More than one process needs
+    PostgreSQL (``--db postgresql://...``).
+    """

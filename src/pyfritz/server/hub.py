@@ -3,51 +3,70 @@
 A :class:`Hub` owns a :class:`~pyfritz.server.storage.Storage`. Each connection
 gets a :class:`Session` from :meth:`Hub.connect`, with a ``deliver`` callback
 that queues an outgoing text frame; the network adapter feeds the session the
-frames it receives (:meth:`Session.receive`). Everything here is synchronous
-and does no network I/O, so tests drive it with a list as the ``deliver``.
+frames it receives (``await`` :meth:`Session.receive`). Nothing here does
+network I/O, so tests drive it with a list as the ``deliver``.
 
-Semantics (DESIGN.md section 4):
+Semantics (DESIGN.md sections 4 and 7):
 
-* An entity's revision starts at 0 (no state) and grows by 1 with each
-  accepted state; a ``join`` is answered with a ``snapshot`` at once.
+* **The storage is the truth, the hub a cache.** The storage assigns each
+  accepted state its revision (0 = no state, then 1, 2, ... per entity) in
+  the same commit that writes the value, and then reports the committed
+  :class:`~pyfritz.server.storage.Change` to the hub
+  (:meth:`Hub.changed`). The hub broadcasts *only* what the storage reports,
+  in the order it reports it, so a state is committed before any client sees
+  it, and a hub over a shared database (PostgreSQL) broadcasts the puts of
+  every node, its own included, through one ordered path.
 * **Last writer in server order wins.** A ``put`` is accepted whatever its
   ``base``: the client protocol already keeps one put in flight per entity and
   converges on the last ``state``, and refusing stale bases would turn every
   concurrent edit into a refusal plus a retry without changing who wins.
   ``base`` is informational (it is logged at DEBUG).
-* Each accepted state is saved (committed) before it is broadcast, encoded
-  once, and the same frame string is handed to every follower, the sender too.
+* Each state is encoded once, and the same frame string is handed to every
+  follower, the sender too.
 * A refused put (not joined, value too large or not JSON, storage failure)
   leaves the state unchanged and is answered with ``error`` to its sender only.
+* **Storage unavailable** (a database connection lost): a ``join`` or ``put``
+  raises :class:`~pyfritz.server.errors.StorageUnavailable` out of
+  :meth:`Session.receive`, and the adapter closes that connection with "try
+  again later". An ``error`` answer would make the browser drop the edit (a
+  refused put rolls back); a closed connection makes it keep the edit pending
+  and send it again once it is back (through a load balancer, maybe to
+  another node). Nothing unconfirmed is acknowledged: a put whose commit
+  failed or may have failed gets no ``state``.
+* After the storage lost its change feed (:meth:`Hub.lost`), the hub serves
+  nothing from its cache until it is back (:meth:`Hub.resumed`): it then
+  re-reads every entity it serves and sends followers what they missed.
 * ``leave`` of an entity not joined is a no-op: after a reconnect a client
   cannot know what the server still remembers, and leaving twice is harmless.
 * :meth:`Hub.set` is the server's own put: it broadcasts with ``origin`` and
   ``seq`` null.
 
 The hub is not thread-safe: use it from the event loop that serves the
-connections (from another thread, ``loop.call_soon_threadsafe(hub.set, ...)``).
-``deliver`` must not block and must not raise; the ASGI adapter's appends to a
-bounded queue and disconnects the client when it overflows.
+connections (from another thread,
+``asyncio.run_coroutine_threadsafe(hub.set(...), loop)``). ``deliver`` must
+not block and must not raise; the ASGI adapter's appends to a bounded queue
+and disconnects the client when it overflows.
 
 Example::
 
     frames: list[str] = []
     hub = Hub(MemoryStorage())
     session = hub.connect(frames.append)
-    session.receive('{"op":"join","id":"p1","rev":null}')
-    session.receive('{"op":"put","id":"p1","seq":1,"base":0,"value":{"name":"Ada"}}')
-    hub.set("p1", {"name": "Grace"})   # every follower gets the new state
+    await session.receive('{"op":"join","id":"p1","rev":null}')
+    await session.receive('{"op":"put","id":"p1","seq":1,"base":0,"value":{"name":"Ada"}}')
+    await hub.set("p1", {"name": "Grace"})   # every follower gets the new state
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ProtocolError, StorageError
+from .errors import ProtocolError, StorageError, StorageUnavailable
 from .protocol import (
     MAX_FRAME,
     Join,
@@ -62,7 +81,7 @@ from .protocol import (
     snapshot_frame,
     state_frame,
 )
-from .storage import MemoryStorage, Record, Storage
+from .storage import Change, MemoryStorage, Record, Storage
 
 __all__ = ["MAX_VALUE", "Deliver", "Hub", "Session"]
 
@@ -78,12 +97,19 @@ Deliver = Callable[[str], None]
 class _Entity:
     """A followed entity: its current record (``None``: no state yet) and followers."""
 
-    __slots__ = ("followers", "record")
+    __slots__ = ("followers", "loading", "record")
 
-    def __init__(self, record: Record | None) -> None:
-        self.record = record
+    def __init__(self) -> None:
+        self.record: Record | None = None
+        # While the record is read from the storage: set when that is done.
+        # Changes reported meanwhile are kept (the newer of the two wins).
+        self.loading: asyncio.Event | None = None
         # A dict keeps join order, so fan-out order is deterministic.
         self.followers: dict[Session, None] = {}
+
+    @property
+    def rev(self) -> int:
+        return 0 if self.record is None else self.record.rev
 
 
 class Hub:
@@ -94,11 +120,14 @@ class Hub:
             :class:`~pyfritz.server.storage.MemoryStorage` if omitted.
         max_value: the largest value accepted, in bytes of compact UTF-8 JSON.
 
+    The storage is opened by :meth:`open`, or by the first join, put, get or
+    set; :meth:`close` closes it.
+
     Example::
 
         hub = Hub(SqliteStorage("sync.db"))
         app = sync_app(hub)            # put it on the network
-        hub.set("p1", {"name": "Ada", "age": 36})
+        await hub.set("p1", {"name": "Ada", "age": 36})
     """
 
     def __init__(self, storage: Storage | None = None, *, max_value: int = MAX_VALUE) -> None:
@@ -109,16 +138,58 @@ class Hub:
         # Only entities with followers are cached; the storage has the rest.
         self._entities: dict[str, _Entity] = {}
         self._sessions: dict[str, Session] = {}
+        self._open = False
+        self._opening: asyncio.Event | None = None
+        # While the storage's change feed is down (lost() .. resumed() and the
+        # re-read after it), changes are held here and nothing is served.
+        self._held: list[Change] | None = None
+        self._serving = asyncio.Event()
+        self._serving.set()
+        self._resync: asyncio.Task[None] | None = None
+        # Own puts committed but not yet broadcast (their change not reported
+        # yet): (id, rev) -> (session, seq), so that a re-read after a lost
+        # change feed still acknowledges them.
+        self._unacked: dict[tuple[str, int], tuple[Session, int]] = {}
 
     @property
     def session_count(self) -> int:
         """How many sessions are connected (for leak checks)."""
         return len(self._sessions)
 
+    @property
+    def available(self) -> bool:
+        """Whether the hub serves joins and puts (its storage's change feed is up)."""
+        return self._held is None
+
+    async def wait_available(self) -> None:
+        """Return once the hub serves again (at once if it does)."""
+        await self._serving.wait()
+
     def follower_count(self, id: str) -> int:
         """How many sessions follow entity ``id``."""
         entity = self._entities.get(id)
         return 0 if entity is None else len(entity.followers)
+
+    async def open(self) -> None:
+        """Open the storage (connect, create the schema, start its change feed).
+
+        Calling it again, or concurrently, opens it once.
+
+        Raises:
+            StorageError: the storage cannot be opened.
+        """
+        # Events, not futures: a hub over a memory storage runs without a loop in tests.
+        while not self._open:
+            if self._opening is not None:
+                await self._opening.wait()  # someone else opens it; retry if they failed
+                continue
+            opening = self._opening = asyncio.Event()
+            try:
+                await self.storage.open(self)
+                self._open = True
+            finally:
+                self._opening = None
+                opening.set()
 
     def connect(self, deliver: Deliver, *, max_frame: int = MAX_FRAME) -> Session:
         """Open a session for one connection; its frames go to ``deliver``.
@@ -134,20 +205,29 @@ class Hub:
         self._sessions[client] = session
         return session
 
-    def get(self, id: str) -> tuple[int, Any]:
+    async def get(self, id: str) -> tuple[int, Any]:
         """Entity ``id``'s revision and value; ``(0, None)`` if it has no state.
 
         Raises:
             StorageError: the storage could not be read.
+
+        Example::
+
+            rev, value = await hub.get("p1")
         """
+        await self.open()
         entity = self._entities.get(id)
-        record = entity.record if entity is not None else self.storage.load(id)
+        if entity is not None and entity.loading is None and self.available:
+            record = entity.record
+        else:
+            record = await self.storage.load(id)
         return (0, None) if record is None else (record.rev, json.loads(record.value))
 
-    def set(self, id: str, value: Any) -> int:
-        """Set entity ``id``'s state from server code, and broadcast it.
+    async def set(self, id: str, value: Any) -> int:
+        """Set entity ``id``'s state from server code; every follower gets it.
 
-        Followers get a ``state`` whose ``origin`` and ``seq`` are null.
+        Followers (on every node over the same database) get a ``state`` whose
+        ``origin`` and ``seq`` are null.
 
         Returns:
             The new revision.
@@ -155,61 +235,182 @@ class Hub:
         Raises:
             ValueError: ``id`` is not a valid entity id, or ``value`` is null,
                 not JSON or larger than ``max_value``.
-            StorageError: the state could not be saved; nothing changed.
+            StorageError: the state could not be saved; nothing changed
+                (:class:`~pyfritz.server.errors.StorageUnavailable`: the
+                database could not be reached, and whether it was saved is
+                unknown if the connection broke during the commit).
 
         Example::
 
-            rev = hub.set("p1", {"name": "Ada", "age": 37})
+            rev = await hub.set("p1", {"name": "Ada", "age": 37})
         """
         if not is_valid_id(id):
             raise ValueError(f"not a valid entity id: {id!r}")
         if value is None:
             raise ValueError("value must not be None (null means 'no state')")
-        rev = self._accept(id, value, None, None)
+        rev = await self._accept(id, value, None, None)
         logger.debug("set %s rev=%d by the server", id, rev)
         return rev
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Close the storage. Sessions still open should be closed first."""
-        self.storage.close()
+        if self._resync is not None:
+            self._resync.cancel()
+        self._open = False
+        await self.storage.close()
 
-    def _accept(self, id: str, value: Any, origin: Session | None, seq: int | None) -> int:
-        """Commit ``value`` as the next revision of ``id``, then broadcast it."""
-        value_json, size = encode_value(value)
-        if size > self.max_value:
-            raise ValueError(f"value too large: {size} bytes > {self.max_value}")
-        entity = self._entities.get(id)
-        current = entity.record if entity is not None else self.storage.load(id)
-        record = Record((0 if current is None else current.rev) + 1, value_json)
-        # Commit first: a state a client has seen must survive a restart.
-        self.storage.save(id, record)
-        if entity is None:
-            return record.rev
-        entity.record = record
-        client = None if origin is None else origin.client
-        frame = state_frame(id, record.rev, value_json, client, seq)
+    # -- what the storage reports (the Listener protocol) ----------------------
+
+    def changed(self, change: Change) -> None:
+        """A state was committed (by this node or another): broadcast it.
+
+        Called by the storage, in commit order; a change not newer than the
+        cached revision (already served) is skipped.
+        """
+        if self._held is not None:
+            self._held.append(change)
+            return
+        entity = self._entities.get(change.id)
+        if entity is None or change.rev <= entity.rev:
+            return
+        entity.record = Record(change.rev, change.value)
+        self._unacked.pop((change.id, change.rev), None)
+        if entity.loading is not None or not entity.followers:
+            return
+        frame = state_frame(change.id, change.rev, change.value, change.origin, change.seq)
         # A copy, so that a deliver that closes its session cannot break the loop.
         for follower in tuple(entity.followers):
             follower._deliver(frame)
-        return record.rev
 
-    def _follow(self, session: Session, id: str) -> Record | None:
+    def lost(self) -> None:
+        """The storage's change feed broke: changes may be missed until :meth:`resumed`."""
+        if self._resync is not None:
+            self._resync.cancel()
+            self._resync = None
+        if self._held is None:
+            logger.warning("storage change feed lost: joins and puts wait for it")
+            self._held = []
+            self._serving.clear()
+
+    def resumed(self) -> None:
+        """The change feed is back: re-read every served entity, then serve again."""
+        if self._held is None:
+            return
+        if self._resync is None or self._resync.done():
+            self._resync = asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        """Re-read the served entities, send followers what they missed, release held changes."""
+        ids = [id for id, entity in self._entities.items() if entity.loading is None]
+        try:
+            records = await self.storage.load_many(ids)
+        except StorageError as exc:
+            # The storage reports lost() again and resumed() when it can; until
+            # then the hub stays unavailable.
+            logger.warning("re-reading %d entities failed: %s", len(ids), exc)
+            return
+        held, self._held = self._held or [], None
+        caught = 0
+        for id in ids:
+            entity = self._entities.get(id)
+            record = records.get(id)
+            if entity is None or record is None or record.rev <= entity.rev:
+                continue
+            caught += 1
+            self._send_missed(id, entity, record)
+        for change in held:
+            self.changed(change)
+        self._serving.set()
+        logger.warning("storage change feed back: %d of %d entities caught up", caught, len(ids))
+
+    def _send_missed(self, id: str, entity: _Entity, record: Record) -> None:
+        """Bring ``entity``'s followers from its cached revision to ``record``.
+
+        Own puts committed in between are acknowledged first, in revision
+        order, each with the newest value (so no client goes back to an older
+        value); then the newest state itself, unless the last of them was it.
+        """
+        acks = sorted(
+            (rev, session, seq)
+            for (key, rev), (session, seq) in self._unacked.items()
+            if key == id and entity.rev < rev <= record.rev
+        )
+        entity.record = record
+        frames = []
+        for rev, session, seq in acks:
+            del self._unacked[id, rev]
+            frames.append(state_frame(id, rev, record.value, session.client, seq))
+        if not acks or acks[-1][0] != record.rev:
+            frames.append(state_frame(id, record.rev, record.value, None, None))
+        for frame in frames:
+            for follower in tuple(entity.followers):
+                follower._deliver(frame)
+
+    # -- what sessions call -----------------------------------------------------
+
+    def _check_available(self) -> None:
+        if self._held is not None:
+            raise StorageUnavailable("the database is unavailable; try again later")
+
+    async def _accept(self, id: str, value: Any, origin: Session | None, seq: int | None) -> int:
+        """Commit ``value`` as the next revision of ``id``; the storage reports it."""
+        value_json, size = encode_value(value)
+        if size > self.max_value:
+            raise ValueError(f"value too large: {size} bytes > {self.max_value}")
+        await self.open()
+        self._check_available()
+        client = None if origin is None else origin.client
+        rev = await self.storage.commit(id, value_json, origin=client, seq=seq)
         entity = self._entities.get(id)
+        if origin is not None and seq is not None and entity is not None and entity.rev < rev:
+            # Committed, not yet broadcast (the change feed is behind the
+            # commit): remember whose it was, in case the feed breaks first.
+            self._unacked[id, rev] = (origin, seq)
+        return rev
+
+    async def _follow(self, session: Session, id: str) -> Record | None:
+        await self.open()
+        self._check_available()
+        entity = self._entities.get(id)
+        while entity is not None and entity.loading is not None:
+            await entity.loading.wait()  # another join reads it; it may have failed
+            entity = self._entities.get(id)
         if entity is None:
-            entity = _Entity(self.storage.load(id))
+            entity = _Entity()
             self._entities[id] = entity
+            loading = entity.loading = asyncio.Event()
+            try:
+                record = await self.storage.load(id)
+            except BaseException:
+                entity.loading = None
+                self._forget_if_unfollowed(id, entity)
+                raise
+            finally:
+                loading.set()
+            if record is not None and record.rev > entity.rev:
+                entity.record = record
+            entity.loading = None
+        if not self.available:
+            # Read before the change feed broke: it may be stale already.
+            self._forget_if_unfollowed(id, entity)
+            self._check_available()
         entity.followers[session] = None
         return entity.record
+
+    def _forget_if_unfollowed(self, id: str, entity: _Entity) -> None:
+        if not entity.followers and entity.loading is None and self._entities.get(id) is entity:
+            del self._entities[id]
 
     def _unfollow(self, session: Session, id: str) -> None:
         entity = self._entities.get(id)
         if entity is not None:
             entity.followers.pop(session, None)
-            if not entity.followers:
-                del self._entities[id]
+            self._forget_if_unfollowed(id, entity)
 
     def _disconnect(self, session: Session) -> None:
         self._sessions.pop(session.client, None)
+        for key in [key for key, (owner, _) in self._unacked.items() if owner is session]:
+            del self._unacked[key]
 
 
 class Session:
@@ -233,13 +434,16 @@ class Session:
         """The ids of the entities this session follows."""
         return frozenset(self._joined)
 
-    def receive(self, data: str | bytes) -> None:
+    async def receive(self, data: str | bytes) -> None:
         """Handle one incoming frame: act on it, or answer ``error`` if it is bad.
 
         A bad frame is logged and answered; the session stays usable.
 
         Raises:
             RuntimeError: the session is closed.
+            StorageUnavailable: a join or put cannot be served now (the
+                database is unreachable); nothing was applied or answered,
+                and the connection should be closed ("try again later").
         """
         self._check_open()
         if not isinstance(data, str):
@@ -251,26 +455,34 @@ class Session:
             self._refuse(exc)
             return
         if isinstance(op, Put):
-            self.put(op.id, op.seq, op.base, op.value)
+            await self.put(op.id, op.seq, op.base, op.value)
         elif isinstance(op, Join):
-            self.join(op.id, op.rev)
+            await self.join(op.id, op.rev)
         elif isinstance(op, Ping):
             self._deliver(pong_frame(op.t))
         elif isinstance(op, Leave):
             self.leave(op.id)
 
-    def join(self, id: str, rev: int | None = None) -> None:
+    async def join(self, id: str, rev: int | None = None) -> None:
         """Follow entity ``id`` and deliver its ``snapshot``; joining again re-sends it.
 
         ``rev`` (the last revision the client saw) is logged only: the
         snapshot always carries the whole value.
+
+        Raises:
+            StorageUnavailable: see :meth:`receive`.
         """
         self._check_open()
         try:
-            record = self._hub._follow(self, id)
+            record = await self._hub._follow(self, id)
+        except StorageUnavailable:
+            raise
         except StorageError as exc:
             logger.error("join %s by client %s failed: %s", id, self.client, exc)
             self._deliver(error_frame(id, None, "join: storage failed; try again"))
+            return
+        if self.closed:  # closed while the storage was read
+            self._hub._unfollow(self, id)
             return
         self._joined.add(id)
         logger.info("join %s by client %s (client rev %s)", id, self.client, rev)
@@ -279,8 +491,12 @@ class Session:
         else:
             self._deliver(snapshot_frame(id, record.rev, record.value, self.client))
 
-    def put(self, id: str, seq: int, base: int | None, value: Any) -> None:
-        """Propose ``value`` for entity ``id``: broadcast ``state``, or answer ``error``."""
+    async def put(self, id: str, seq: int, base: int | None, value: Any) -> None:
+        """Propose ``value`` for entity ``id``: broadcast ``state``, or answer ``error``.
+
+        Raises:
+            StorageUnavailable: see :meth:`receive`.
+        """
         self._check_open()
         if id not in self._joined:
             self._refuse(ProtocolError("put: not joined; send join first", id=id, seq=seq))
@@ -289,10 +505,13 @@ class Session:
             self._refuse(ProtocolError("put: field 'value' must not be null", id=id, seq=seq))
             return
         try:
-            rev = self._hub._accept(id, value, self, seq)
+            rev = await self._hub._accept(id, value, self, seq)
         except ValueError as exc:
             self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq))
             return
+        except StorageUnavailable:
+            logger.warning("put %s by client %s not applied: database unavailable", id, self.client)
+            raise
         except StorageError as exc:
             logger.error("put %s by client %s failed: %s", id, self.client, exc)
             self._deliver(error_frame(id, seq, "put: storage failed; state unchanged"))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakes.fake_clock import FakeClock
+from fakes.sync_server import run_now
 from pyfritz.errors import SendException
 from pyfritz.flows import MutableSharedFlow, MutableStateFlow
 from pyfritz.reconnect import Reconnect, ReconnectingSession
@@ -118,7 +119,7 @@ class FakeSession:
         if not self.up or self.hanging:
             return False
         assert self.server is not None, "no hub: read `sent` instead"
-        self.server.receive(self.up.popleft())
+        run_now(self.server.receive(self.up.popleft()))
         return True
 
     def deliver_down(self) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp, Message
 
-from pyfritz.server import MemoryStorage, Record, StorageError
+from pyfritz.server import MemoryStorage, Record, StorageError, StorageUnavailable
 
 __all__ = [
     "TIMEOUT",
@@ -20,8 +20,11 @@ __all__ = [
     "FakeWebSocket",
     "Frames",
     "LoggingStorage",
+    "run_now",
     "serve",
 ]
+
+T = TypeVar("T")
 
 #: How long a test waits for a condition before it fails.
 TIMEOUT = 5.0
@@ -52,34 +55,62 @@ class Frames:
 
 
 class LoggingStorage(MemoryStorage):
-    """A memory storage that appends ``("save", id, rev)`` to a shared log."""
+    """A memory storage that appends ``("save", id, rev)`` to a shared log on each commit."""
 
     def __init__(self, log: list[Any]) -> None:
         super().__init__()
         self.log = log
 
-    def save(self, id: str, record: Record) -> None:
-        self.log.append(("save", id, record.rev))
-        super().save(id, record)
+    async def commit(
+        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+    ) -> int:
+        current = self.records.get(id)
+        self.log.append(("save", id, 1 if current is None else current.rev + 1))
+        return await super().commit(id, value, origin=origin, seq=seq)
 
 
 class FailingStorage(MemoryStorage):
-    """A memory storage whose loads and saves fail while the flags say so."""
+    """A memory storage whose loads and commits fail while the flags say so.
+
+    ``unavailable`` makes them raise :class:`StorageUnavailable` (the database
+    is unreachable) instead of :class:`StorageError`.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.fail_loads = False
         self.fail_saves = False
+        self.unavailable = False
 
-    def load(self, id: str) -> Record | None:
+    async def load(self, id: str) -> Record | None:
+        if self.unavailable:
+            raise StorageUnavailable("connection refused")
         if self.fail_loads:
             raise StorageError("disk on fire")
-        return super().load(id)
+        return await super().load(id)
 
-    def save(self, id: str, record: Record) -> None:
+    async def commit(
+        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+    ) -> int:
+        if self.unavailable:
+            raise StorageUnavailable("connection refused")
         if self.fail_saves:
             raise StorageError("disk full")
-        super().save(id, record)
+        return await super().commit(id, value, origin=origin, seq=seq)
+
+
+def run_now(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end at once, without an event loop.
+
+    For a hub over a :class:`MemoryStorage`, whose coroutines never suspend;
+    one that does suspend fails the test.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise AssertionError(f"{coroutine!r} suspended: it needs an event loop")
 
 
 class FakeWebSocket:

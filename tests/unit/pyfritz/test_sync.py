@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fakes.fake_clock import FakeClock
 from fakes.fake_sync import FakeMessage, FakeSession, FakeSocket, pump
+from fakes.sync_server import run_now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from pyfritz import sync as sync_module
 from pyfritz.errors import DecodeError, SyncError
 from pyfritz.reconnect import Reconnect
 from pyfritz.resource import Resource
-from pyfritz.server import Hub, MemoryStorage, Record
+from pyfritz.server import Hub, MemoryStorage
 from pyfritz.store import RootStore, handler
 from pyfritz.sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, sync_with
 
@@ -80,7 +81,7 @@ def hub() -> Hub:
 
 
 def value_of(hub: Hub, id: str = "p1") -> Person | None:
-    rev, value = hub.get(id)
+    rev, value = run_now(hub.get(id))
     return None if rev == 0 else people.from_json_value(value)
 
 
@@ -116,18 +117,18 @@ def test_an_empty_snapshot_publishes_the_local_value(hub: Hub) -> None:
 
 
 def test_a_snapshot_with_a_value_replaces_the_local_one_and_sends_nothing(hub: Hub) -> None:
-    hub.set("p1", {"name": "server", "age": 7, "_id": "p1"})
+    run_now(hub.set("p1", {"name": "server", "age": 7, "_id": "p1"}))
     socket = FakeSocket(hub)
     store = PersonStore(socket)
     pump(socket.session)
     assert store.current == Person("server", 7)
-    assert hub.get("p1")[0] == 1  # the initial value was not re-sent
+    assert run_now(hub.get("p1"))[0] == 1  # the initial value was not re-sent
     assert store.sync.status.value == "synced"
     store.sync.stop()
 
 
 def test_a_change_made_before_the_snapshot_is_sent_after_it(hub: Hub) -> None:
-    hub.set("p1", {"name": "server", "age": 7, "_id": "p1"})
+    run_now(hub.set("p1", {"name": "server", "age": 7, "_id": "p1"}))
     socket = FakeSocket(hub)
     store = PersonStore(socket)
     store.update(Person("typed early"))
@@ -153,7 +154,7 @@ def test_changes_while_a_put_is_in_flight_coalesce_into_one_next_put(hub: Hub) -
     assert [json.loads(t)["value"]["age"] for t in session.up] == [5]
     pump(session)
     assert value_of(hub) == Person("local", 5)
-    assert hub.get("p1")[0] == 3  # initial publish, first birthday, the coalesced rest
+    assert run_now(hub.get("p1"))[0] == 3  # initial publish, first birthday, the coalesced rest
     store.sync.stop()
 
 
@@ -191,13 +192,13 @@ def test_a_value_from_the_server_is_never_sent_back(hub: Hub) -> None:
     a_socket, b_socket = FakeSocket(hub), FakeSocket(hub)
     a, b = PersonStore(a_socket), PersonStore(b_socket)
     pump(a_socket.session, b_socket.session)
-    rev = hub.get("p1")[0]
+    rev = run_now(hub.get("p1"))[0]
     a.update(Person("once"))
     pump(a_socket.session, b_socket.session)
-    hub.set("p1", {"name": "by the server", "_id": "p1"})
+    run_now(hub.set("p1", {"name": "by the server", "_id": "p1"}))
     pump(a_socket.session, b_socket.session)
     assert a.current == b.current == Person("by the server")
-    assert hub.get("p1")[0] == rev + 2  # a's put and the server's set: no echo from anyone
+    assert run_now(hub.get("p1"))[0] == rev + 2  # a's put and the server's set: no echo from anyone
     a.sync.stop()
     b.sync.stop()
 
@@ -207,7 +208,7 @@ def test_a_server_side_change_reaches_every_store(hub: Hub) -> None:
     stores = [PersonStore(socket) for socket in sockets]
     sessions = [socket.session for socket in sockets]
     pump(*sessions)
-    hub.set("p1", {"name": "news", "age": 3, "_id": "p1"})
+    run_now(hub.set("p1", {"name": "news", "age": 3, "_id": "p1"}))
     pump(*sessions)
     assert [store.current for store in stores] == [Person("news", 3)] * 3
     for store in stores:
@@ -303,7 +304,7 @@ def test_a_bad_frame_is_reported_and_the_store_keeps_its_value(
     [reported] = shown.errors
     assert isinstance(reported, error)
     assert match in str(reported)
-    hub.set("p1", {"name": "later", "_id": "p1"})  # the sync keeps running
+    run_now(hub.set("p1", {"name": "later", "_id": "p1"}))  # the sync keeps running
     pump(socket.session)
     assert store.current == Person("later")
     assert store.sync.status.value == "synced"
@@ -340,7 +341,7 @@ def test_a_value_that_cannot_be_encoded_is_reported_and_not_sent(hub: Hub) -> No
     assert sync.status.value == "error"
     store.update(Reading(2.0))
     pump(socket.session)
-    assert hub.get("r1") == (2, {"value": 2.0, "id": "r1"})
+    assert run_now(hub.get("r1")) == (2, {"value": 2.0, "id": "r1"})
     sync.stop()
 
 
@@ -348,7 +349,7 @@ def test_a_value_that_cannot_be_encoded_is_reported_and_not_sent(hub: Hub) -> No
 
 
 def test_an_id_change_leaves_the_old_entity_and_joins_the_new_one(hub: Hub) -> None:
-    hub.set("p2", {"name": "two", "_id": "p2"})
+    run_now(hub.set("p2", {"name": "two", "_id": "p2"}))
     socket = FakeSocket(hub)
     store = PersonStore(socket)
     pump(socket.session)
@@ -357,7 +358,7 @@ def test_an_id_change_leaves_the_old_entity_and_joins_the_new_one(hub: Hub) -> N
     assert store.current == Person("two", _id="p2")  # the server's p2
     assert hub.follower_count("p1") == 0
     assert hub.follower_count("p2") == 1
-    hub.set("p1", {"name": "ignored", "_id": "p1"})
+    run_now(hub.set("p1", {"name": "ignored", "_id": "p1"}))
     store.update(Person("new", _id="p3"))  # unknown to the server: published
     pump(socket.session)
     assert value_of(hub, "p3") == Person("new", _id="p3")
@@ -377,7 +378,7 @@ def test_an_invalid_id_is_reported_and_nothing_is_joined() -> None:
 
 
 def test_stores_on_one_socket_share_one_session_multiplexed_by_id(hub: Hub) -> None:
-    hub.set("p2", {"name": "two", "_id": "p2"})
+    run_now(hub.set("p2", {"name": "two", "_id": "p2"}))
     socket = FakeSocket(hub)
     one = PersonStore(socket, Person("one", _id="p1"))
     two = PersonStore(socket, Person("?", _id="p2"))
@@ -546,9 +547,11 @@ class RecordingStorage(MemoryStorage):
         super().__init__()
         self.accepted: set[str] = set()
 
-    def save(self, id: str, record: Record) -> None:
-        self.accepted.add(record.value)
-        super().save(id, record)
+    async def commit(
+        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+    ) -> int:
+        self.accepted.add(value)
+        return await super().commit(id, value, origin=origin, seq=seq)
 
 
 def _json(person: Person) -> str:
@@ -563,7 +566,7 @@ def test_when_quiet_every_store_holds_the_servers_last_accepted_state(
     storage = RecordingStorage()
     hub = Hub(storage, max_value=MAX_VALUE)
     if seeded:
-        hub.set("p1", people.to_json_value(Person("seed", 9, "p1")))
+        run_now(hub.set("p1", people.to_json_value(Person("seed", 9, "p1"))))
     sockets = [FakeSocket(hub) for _ in range(CLIENTS)]
     # Every client follows both entities over one connection.
     stores = [[RootStore(Person(f"c{c}", 0, id)) for id in ENTITIES] for c in range(CLIENTS)]
@@ -591,7 +594,7 @@ def test_when_quiet_every_store_holds_the_servers_last_accepted_state(
             sessions[step[1]].deliver_down()
         else:
             _, id, name = step
-            hub.set(id, people.to_json_value(Person(name, 0, id)))
+            run_now(hub.set(id, people.to_json_value(Person(name, 0, id))))
         # While an own change is unanswered, the store shows it, whatever arrives.
         for (c, e), value in last_edit.items():
             if syncs[c][e].status.value == "pending":
@@ -599,7 +602,7 @@ def test_when_quiet_every_store_holds_the_servers_last_accepted_state(
     pump(*sessions)
 
     for id in ENTITIES:
-        rev, value = hub.get(id)
+        rev, value = run_now(hub.get(id))
         assert rev > 0  # the empty entity got published
         for c in range(CLIENTS):
             store = stores[c][ENTITIES.index(id)]
@@ -682,7 +685,7 @@ async def test_a_lost_connection_shows_reconnecting_then_rejoins_with_the_last_r
     socket.session.open()
     pump(socket.session)
     assert store.sync.status.value == "synced"
-    rev = hub.get("p1")[0]
+    rev = run_now(hub.get("p1"))[0]
     socket.session.drop()
     assert store.sync.status.value == "reconnecting"
     later(clock)
@@ -700,7 +703,7 @@ async def test_changes_while_reconnecting_are_not_queued_and_only_the_latest_goe
     hub: Hub, clock: FakeClock
 ) -> None:
     socket, store = connected(hub, clock)
-    rev = hub.get("p1")[0]
+    rev = run_now(hub.get("p1"))[0]
     socket.session.drop()
     for _ in range(3):
         store.birthday()
@@ -715,7 +718,7 @@ async def test_changes_while_reconnecting_are_not_queued_and_only_the_latest_goe
     ]
     pump(session)
     assert value_of(hub) == Person("local", 3)
-    assert hub.get("p1")[0] == rev + 1  # one put: no stale intermediate states
+    assert run_now(hub.get("p1"))[0] == rev + 1  # one put: no stale intermediate states
     assert store.sync.status.value == "synced"
     store.sync.stop()
 
@@ -742,11 +745,11 @@ async def test_an_unanswered_put_the_server_applied_is_not_sent_again(
     store.update(Person("applied"))
     socket.session.deliver_up()  # applied, but the answer is lost with the connection
     socket.session.drop()
-    rev = hub.get("p1")[0]
+    rev = run_now(hub.get("p1"))[0]
     session = reconnected(socket, clock)
     pump(session)
     assert ops(session) == []
-    assert hub.get("p1")[0] == rev  # the snapshot had it already: nothing re-sent
+    assert run_now(hub.get("p1"))[0] == rev  # the snapshot had it already: nothing re-sent
     assert store.current == Person("applied")
     assert store.sync.status.value == "synced"
     store.sync.stop()
@@ -757,7 +760,7 @@ async def test_a_change_made_by_others_while_disconnected_comes_with_the_snapsho
 ) -> None:
     socket, store = connected(hub, clock)
     socket.session.drop()
-    hub.set("p1", {"name": "meanwhile", "age": 9, "_id": "p1"})
+    run_now(hub.set("p1", {"name": "meanwhile", "age": 9, "_id": "p1"}))
     session = reconnected(socket, clock)
     pump(session)
     assert store.current == Person("meanwhile", 9)

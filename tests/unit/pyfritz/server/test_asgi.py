@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +15,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from fakes.sync_server import FakeWebSocket, serve
+from fakes.sync_server import FailingStorage, FakeWebSocket, serve
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
@@ -83,7 +86,7 @@ async def test_server_side_set_reaches_connected_clients() -> None:
     async with running(sync_app(hub)) as url, connect(url) as a:
         await send(a, op="join", id="p1", rev=None)
         await recv(a)
-        hub.set("p1", {"name": "from the server"})
+        await hub.set("p1", {"name": "from the server"})
         assert await recv(a) == {
             "op": "state",
             "id": "p1",
@@ -111,7 +114,7 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open() -> None:
         assert error["reason"].startswith("frame too large: ")
         await send(ws, op="ping", t=42)
         assert await recv(ws) == {"op": "pong", "t": 42}
-        assert hub.get("p1") == (0, None)
+        assert await hub.get("p1") == (0, None)
 
 
 async def test_a_foreign_origin_is_refused_before_the_handshake_completes() -> None:
@@ -161,7 +164,7 @@ async def test_a_client_that_cannot_keep_up_is_closed_with_1013_and_others_carry
     await join(fast)
     slow.stalled = True
     for n in range(10):
-        hub.set("p1", n)
+        await hub.set("p1", n)
         await fast.wait_for(lambda: len(fast.frames) == n + 2)  # noqa: B023 - awaited at once
 
     assert slow.task is not None
@@ -183,10 +186,10 @@ async def test_the_outgoing_queue_is_bounded_in_characters_too() -> None:
     slow = FakeWebSocket(app)
     await join(slow)
     slow.stalled = True
-    hub.set("p1", "x" * 1000)  # taken by the sender, which hangs on it
+    await hub.set("p1", "x" * 1000)  # taken by the sender, which hangs on it
     await slow.wait_for(lambda: len(slow.stuck) == 1)
-    hub.set("p1", "y" * 1000)  # alone in the queue: allowed despite its size
-    hub.set("p1", "z")  # over the bound
+    await hub.set("p1", "y" * 1000)  # alone in the queue: allowed despite its size
+    await hub.set("p1", "z")  # over the bound
     await slow.wait_for(lambda: slow.sent[-1]["type"] == "websocket.close")
     assert slow.sent[-1]["code"] == CLOSE_TOO_SLOW
 
@@ -275,5 +278,44 @@ async def test_the_documented_mounting_example_works_under_its_prefix(
                 pass  # pragma: no cover - only the prefixed path exists
     # The lifespan closed the hub; the state is in the example's file.
     reopened = SqliteStorage(tmp_path / "sync.db")
-    assert reopened.load("p1") is not None
-    reopened.close()
+    assert await reopened.load("p1") is not None
+    await reopened.close()
+
+
+async def test_an_unreachable_database_closes_the_connection_with_try_again_later() -> None:
+    storage = FailingStorage()
+    ws = FakeWebSocket(sync_app(Hub(storage)))
+    await join(ws)
+    storage.unavailable = True
+    ws.send_text(json.dumps({"op": "put", "id": "p1", "seq": 1, "base": 0, "value": 1}))
+    await ws.wait_for(lambda: ws.sent[-1]["type"] == "websocket.close")
+    assert ws.sent[-1] == {
+        "type": "websocket.close",
+        "code": CLOSE_TOO_SLOW,
+        "reason": "database unavailable; try again later",
+    }
+    assert [f["op"] for f in ws.frames] == ["snapshot"]  # no state, no error
+
+
+def run_server(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pyfritz.server`` over ``db`` until it exits (it should, at once)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pyfritz.server", "--port", "0", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+    )
+
+
+async def test_a_second_server_process_on_one_sqlite_file_fails_at_start(tmp_path: Path) -> None:
+    db = tmp_path / "sync.sqlite3"
+    held = SqliteStorage(db)  # the first server
+    try:
+        second = run_server(db)
+    finally:
+        await held.close()
+    assert second.returncode == 2
+    assert "already served by another process" in second.stderr
+    assert "use PostgreSQL" in second.stderr
