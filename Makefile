@@ -8,9 +8,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck unit e2e site bench clean browser
+.PHONY: setup demo test lint typecheck unit e2e site bench clean browser servers
 
-setup: $(VENV)/.installed node_modules/.installed static/vendor/versions.json browser
+setup: $(VENV)/.installed node_modules/.installed static/vendor/versions.json browser servers
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pyfritz needs Python >= 3.11")'
@@ -28,6 +28,9 @@ static/vendor/versions.json: node_modules/.installed tools/vendor.py
 
 browser: $(VENV)/.installed
 	@$(PY) tools/ensure_browser.py
+
+servers: $(VENV)/.installed
+	@$(PY) tools/ensure_servers.py
 
 demo: setup
 	$(PY) -m pyfritz.dev --host $(HOST) --port $(PORT)

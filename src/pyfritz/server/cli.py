@@ -27,7 +27,10 @@ def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> N
     parser.add_argument(
         "--db",
         default=default_db,
-        help="SQLite file of the sync server, or ':memory:' to keep nothing (default: %(default)s)",
+        help=(
+            "SQLite file of the sync server (one process), a postgresql:// URL (any number of "
+            "processes over one database), or ':memory:' to keep nothing (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--allow-origin",
@@ -41,12 +44,21 @@ def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> N
 def open_storage(db: str) -> Storage:
     """The storage ``--db`` names: ``":memory:"``, a SQLite file, or a PostgreSQL URL.
 
+    A PostgreSQL URL (``postgresql://user:password@host:port/dbname``) makes
+    this process one node of a cluster: run as many as you like over one
+    database. The storage connects when the hub opens.
+
     Raises:
         StorageError: the SQLite file cannot be opened or is served by
             another process (:class:`~pyfritz.server.errors.StorageLocked`).
     """
     if db == ":memory:":
         return MemoryStorage()
+    if db.startswith(("postgresql://", "postgres://")):
+        # Imported here: asyncpg is only needed on PostgreSQL (pyfritz-web[postgres]).
+        from .storage_pg import PostgresStorage
+
+        return PostgresStorage(db)
     return SqliteStorage(db)
 
 

@@ -301,14 +301,17 @@ class Hub:
 
     async def _catch_up(self) -> None:
         """Re-read the served entities, send followers what they missed, release held changes."""
-        ids = [id for id, entity in self._entities.items() if entity.loading is None]
-        try:
-            records = await self.storage.load_many(ids)
-        except StorageError as exc:
-            # The storage reports lost() again and resumed() when it can; until
-            # then the hub stays unavailable.
-            logger.warning("re-reading %d entities failed: %s", len(ids), exc)
-            return
+        delay = 0.05
+        while True:
+            ids = [id for id, entity in self._entities.items() if entity.loading is None]
+            try:
+                records = await self.storage.load_many(ids)
+                break
+            except StorageError as exc:
+                # Until it works the hub stays unavailable; lost() cancels this.
+                logger.warning("re-reading %d entities failed: %s", len(ids), exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
         held, self._held = self._held or [], None
         caught = 0
         for id in ids:
