@@ -307,11 +307,30 @@ def publish(element_id, text):
     document.body.append(out)
 
 
+async def profile(lib, name):
+    """``?profile=<burst variant>``, for ``python -m bench.profile``: bursts of one variant.
+
+    One warm-up burst, then ``<body data-ready>``; the driver starts the
+    profiler and resolves ``window.profileGo``; three bursts follow.
+    """
+    run = BURSTS[name]
+    await run(lib)
+    go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
+    document.body.dataset.ready = ""
+    await go
+    return {"variant": name, "msg/s": [await run(lib) for _ in range(3)]}
+
+
 async def main():
     try:
         # An absolute URL: a relative one would resolve against Pyodide's module.
         lib = await js.eval(f"import('{window.location.origin}/bench_websocket.js')")
-        publish("bench-result", json.dumps(await measure(lib)))
+        params = js.URLSearchParams.new(window.location.search)
+        if params.has("profile"):
+            result = await profile(lib, str(params.get("profile")))
+        else:
+            result = await measure(lib)
+        publish("bench-result", json.dumps(result))
     except Exception:
         publish("bench-error", traceback.format_exc())
 

@@ -15,16 +15,9 @@ and is the default). Unit tests drive it with a fake clock and fake sessions.
 The edge feeds it the browser's ``online`` and "tab became visible" events as
 ``wakeups`` flows, each of which calls :meth:`ReconnectingSession.retry_now`.
 
-Why these rules (the usual ones of robust WebSocket clients):
-
-* Exponential backoff with *full* jitter (``uniform(0, min(cap, initial *
-  factor**attempt))``) spreads the reconnects of many clients after a server
-  restart instead of having them stampede in lock-step.
-* The retry counter resets only after a connection stayed up ``stable_after``
-  seconds, so a server that accepts and then drops at once still backs off.
-* A connection still connecting after ``connect_timeout`` is given up on,
-  and an app-level heartbeat finds half-open connections, which TCP alone may
-  not notice for minutes.
+The policy and its backoff schedule live in :mod:`pyfritz.retry` (why full
+jitter, why a stable period, why timeouts), the protocols and the link in
+:mod:`pyfritz.links`; both are re-exported here.
 
 Errors: :class:`ReconnectFailed` (a :class:`~pyfritz.errors.ConnectionException`:
 gave up after ``max_retries``), :class:`~pyfritz.errors.ConnectionClosed` (the
@@ -37,16 +30,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import random as _random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, Literal, Protocol, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from .errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
-from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
+from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
+from .links import (
+    Clock,
+    CloseLike,
+    ReconnectState,
+    SessionLike,
+    Timer,
+    _check_close,
+    _Link,
+    _loop,
+    _queueable,
+    _Sink,
+    _subscribe,
+)
+from .operators import Flow
+from .reporting import report
+from .retry import DEFAULT_NO_RETRY_CODES, Backoff, Reconnect, ReconnectFailed
 
 __all__ = [
     "DEFAULT_NO_RETRY_CODES",
@@ -61,390 +68,9 @@ __all__ = [
     "Timer",
 ]
 
-#: Close codes after which retrying cannot help (RFC 6455 section 7.4.1): 1002
-#: protocol error and 1003 unsupported data (this client speaks something the
-#: server will refuse again), 1008 policy violation (authentication, a refused
-#: ``Origin`` or a ban). A browser sees a handshake refused before ``accept``
-#: (HTTP 403) as 1006, which is retried: the page cannot tell it from an outage.
-DEFAULT_NO_RETRY_CODES: frozenset[int] = frozenset({1002, 1003, 1008})
-
-_MAX_REASON_BYTES = 123
-
 M = TypeVar("M")  # a message
 E = TypeVar("E")  # an open event
 C = TypeVar("C", bound="CloseLike")  # a close event
-T = TypeVar("T")
-
-_Kind = Literal["connecting", "open", "reconnecting", "closing", "closed"]
-
-
-# --------------------------------------------------------------------------
-# The policy and its schedule.
-
-
-def _number(name: str, value: object, minimum: float, *, strict: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"Reconnect.{name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-        raise ValueError(
-            f"Reconnect.{name} must be {'>' if strict else '>='} {minimum}, got {value}"
-        )
-
-
-def _count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"Reconnect.{name} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"Reconnect.{name} must be >= 0, got {value}")
-
-
-@dataclass(frozen=True)
-class Reconnect:
-    """How a :class:`ReconnectingSession` reconnects; immutable, validated on creation.
-
-    Args:
-        initial: the first retry waits up to this many seconds.
-        factor: each further retry may wait this many times longer.
-        cap: no retry waits longer than this.
-        max_retries: give up after this many retries in a row; ``None`` never gives up.
-        connect_timeout: a connection still connecting after this is given up on
-            and counts as a failed attempt.
-        stable_after: the retry counter resets only after a connection stayed
-            open this long.
-        no_retry_codes: close codes that end the session instead of a retry
-            (a ``set`` or ``tuple`` is accepted too); see :data:`DEFAULT_NO_RETRY_CODES`.
-        jitter: ``"full"`` waits a uniform random time up to the schedule's
-            ceiling; ``"none"`` waits the ceiling itself (predictable, for tests
-            and single clients).
-        max_queued: how many frames sent while disconnected may wait for the
-            connection; one more raises ``SendException``. ``0`` queues none.
-        heartbeat: ``(interval, timeout)`` in seconds, or ``None`` for no
-            heartbeat: every ``interval`` send ``{"op":"ping","t":...}`` and
-            give the connection up (and reconnect) when nothing at all arrives
-            within ``timeout``. Needs ``0 < timeout <= interval`` and a server
-            that answers pings (the bundled sync server does, with ``pong``).
-
-    Raises:
-        ValueError: a value is out of range.
-        TypeError: a value has the wrong type.
-
-    Example::
-
-        policy = Reconnect(max_retries=10, heartbeat=(20.0, 5.0))
-    """
-
-    initial: float = 0.25
-    factor: float = 2.0
-    cap: float = 10.0
-    max_retries: int | None = None
-    connect_timeout: float = 10.0
-    stable_after: float = 5.0
-    no_retry_codes: frozenset[int] = DEFAULT_NO_RETRY_CODES
-    jitter: Literal["full", "none"] = "full"
-    max_queued: int = 1000
-    heartbeat: tuple[float, float] | None = None
-
-    def __post_init__(self) -> None:
-        _number("initial", self.initial, 0, strict=True)
-        _number("factor", self.factor, 1)
-        _number("cap", self.cap, self.initial)
-        if self.max_retries is not None:
-            _count("max_retries", self.max_retries)
-        _number("connect_timeout", self.connect_timeout, 0, strict=True)
-        _number("stable_after", self.stable_after, 0)
-        codes: object = self.no_retry_codes
-        if isinstance(codes, set | tuple | list):
-            codes = frozenset(codes)
-            object.__setattr__(self, "no_retry_codes", codes)
-        if not isinstance(codes, frozenset):
-            raise TypeError(f"Reconnect.no_retry_codes must be a frozenset, got {codes!r}")
-        for code in codes:
-            if isinstance(code, bool) or not isinstance(code, int) or not 1000 <= code <= 4999:
-                raise ValueError(f"Reconnect.no_retry_codes: {code!r} is not a close code")
-        if self.jitter not in ("full", "none"):
-            raise ValueError(f"Reconnect.jitter must be 'full' or 'none', got {self.jitter!r}")
-        _count("max_queued", self.max_queued)
-        if self.heartbeat is not None:
-            if not isinstance(self.heartbeat, tuple) or len(self.heartbeat) != 2:
-                raise TypeError("Reconnect.heartbeat must be an (interval, timeout) tuple or None")
-            interval, timeout = self.heartbeat
-            _number("heartbeat interval", interval, 0, strict=True)
-            _number("heartbeat timeout", timeout, 0, strict=True)
-            if timeout > interval:
-                raise ValueError(
-                    f"Reconnect.heartbeat timeout ({timeout}) must not exceed its "
-                    f"interval ({interval})"
-                )
-
-
-class Backoff:
-    """The retry schedule of a :class:`Reconnect` policy, with its retry counter.
-
-    Pure arithmetic; the randomness comes in as a ``random`` callable returning
-    a float in ``[0, 1)`` (``random.random`` by default), so tests pin it.
-
-    Example::
-
-        backoff = Backoff(Reconnect(initial=1.0, cap=8.0))
-        assert [backoff.ceiling(n) for n in range(5)] == [1.0, 2.0, 4.0, 8.0, 8.0]
-        delay = backoff.retry()    # 0 <= delay < 1.0, and backoff.attempt == 1
-    """
-
-    def __init__(self, policy: Reconnect | None = None) -> None:
-        self._policy = policy if policy is not None else Reconnect()
-        self._attempt = 0
-
-    def __repr__(self) -> str:
-        return f"<Backoff attempt={self._attempt}>"
-
-    @property
-    def policy(self) -> Reconnect:
-        """The policy this schedule follows."""
-        return self._policy
-
-    @property
-    def attempt(self) -> int:
-        """How many retries were counted since the last :meth:`reset`."""
-        return self._attempt
-
-    def ceiling(self, attempt: int) -> float:
-        """The longest wait before retry number ``attempt`` (0-based).
-
-        That is ``min(cap, initial * factor**attempt)``.
-
-        Raises:
-            ValueError: ``attempt`` is negative.
-        """
-        if attempt < 0:
-            raise ValueError(f"attempt must be >= 0, got {attempt}")
-        policy = self._policy
-        try:
-            return min(policy.cap, policy.initial * policy.factor**attempt)
-        except OverflowError:  # factor**attempt beyond float range: long past the cap
-            return policy.cap
-
-    def next_delay(self, attempt: int, random: Callable[[], float] = _random.random) -> float:
-        """The wait before retry number ``attempt`` (0-based), jittered by the policy.
-
-        With full jitter this is ``ceiling(attempt) * random()``, which is
-        ``uniform(0, ceiling(attempt))``. Does not count anything.
-        """
-        ceiling = self.ceiling(attempt)
-        return ceiling * random() if self._policy.jitter == "full" else ceiling
-
-    def should_retry(self, close_code: int | None = None) -> bool:
-        """Whether to retry after a close with ``close_code``: not a no-retry code, retries left."""
-        policy = self._policy
-        if close_code is not None and close_code in policy.no_retry_codes:
-            return False
-        return policy.max_retries is None or self._attempt < policy.max_retries
-
-    def retry(self, random: Callable[[], float] = _random.random) -> float:
-        """Count one more retry and return how long to wait before it."""
-        delay = self.next_delay(self._attempt, random)
-        self._attempt += 1
-        return delay
-
-    def reset(self) -> None:
-        """Start the schedule over (the connection proved stable)."""
-        self._attempt = 0
-
-
-# --------------------------------------------------------------------------
-# What the session needs from its surroundings.
-
-
-class Timer(Protocol):
-    """A scheduled call that can be cancelled (``asyncio.TimerHandle`` is one)."""
-
-    def cancel(self) -> object:
-        """Do not make the call."""
-
-
-class Clock(Protocol):
-    """Time and timers; an asyncio event loop is one (Pyodide's uses ``setTimeout``)."""
-
-    def time(self) -> float:
-        """Monotonic seconds."""
-
-    def call_later(self, delay: float, callback: Callable[[], object], /) -> Timer:
-        """Call ``callback()`` after ``delay`` seconds."""
-
-
-class CloseLike(Protocol):
-    """A close event: :class:`pyfritz.websocket.CloseEvent` is one."""
-
-    @property
-    def code(self) -> int:
-        """The close code."""
-
-    @property
-    def reason(self) -> str:
-        """The close reason."""
-
-    @property
-    def was_clean(self) -> bool:
-        """Whether the closing handshake completed."""
-
-
-class SessionLike(Protocol[M, E, C]):
-    """What :class:`ReconnectingSession` needs of one connection; ``websocket.Session`` is one.
-
-    ``messages``, ``opens`` and ``closes`` must be push flows (shared flows):
-    they are subscribed with a sink, and ``closes`` emits one event, then completes.
-    """
-
-    @property
-    def url(self) -> str:
-        """Where it connects."""
-
-    @property
-    def messages(self) -> Flow[M]:
-        """Received messages."""
-
-    @property
-    def opens(self) -> Flow[E]:
-        """Emits once when the connection opens."""
-
-    @property
-    def closes(self) -> Flow[C]:
-        """Emits the close event once, then completes."""
-
-    def send_nowait(self, data: object) -> None:
-        """Send ``data`` on an open connection."""
-
-    def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]:
-        """Close the connection (also while connecting)."""
-
-
-# --------------------------------------------------------------------------
-# The session.
-
-
-@dataclass(frozen=True, slots=True)
-class ReconnectState:
-    """The state of a :class:`ReconnectingSession`; ``str()`` gives ``kind``.
-
-    ``kind`` is ``"connecting"`` (the first connection), ``"open"``,
-    ``"reconnecting"`` (from the moment a connection is lost until the next one
-    opens), ``"closing"`` (after :meth:`ReconnectingSession.close`) or
-    ``"closed"`` (for good). While reconnecting, ``attempt`` counts the retries
-    since the last stable connection (1 for the first) and ``delay`` is the wait
-    before this one in seconds (0.0 after ``retry_now()``).
-
-    Example::
-
-        session.state.map(lambda s: f"retry {s.attempt} in {s.delay:.1f}s"
-                          if s.kind == "reconnecting" else str(s)).handled_by(show)
-    """
-
-    kind: _Kind
-    attempt: int = 0
-    delay: float = 0.0
-
-    def __str__(self) -> str:
-        return self.kind
-
-
-class ReconnectFailed(ConnectionException):
-    """The session gave up: ``max_retries`` retries in a row failed.
-
-    ``retries`` is how many were made; ``last_code`` the close code of the last
-    connection (``None`` if it was given up on by a timeout).
-    """
-
-    def __init__(self, url: str, retries: int, last_close: CloseLike | None) -> None:
-        detail = f"gave up after {retries} {'retry' if retries == 1 else 'retries'}"
-        if last_close is not None:
-            detail += f" (last close code {last_close.code})"
-        super().__init__(url, detail)
-        self.retries = retries
-        self.last_code = None if last_close is None else last_close.code
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    # Pyodide's WebLoop is the current loop even inside a sync JS callback.
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.get_event_loop()
-
-
-def _check_close(code: int, reason: str) -> None:
-    # The browser's close() accepts only these (WHATWG WebSockets, close()).
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise TypeError(f"close code must be an int, got {type(code).__name__}")
-    if code != 1000 and not 3000 <= code <= 4999:
-        raise ValueError(f"close code must be 1000 or in 3000-4999, got {code}")
-    if not isinstance(reason, str):
-        raise TypeError(f"close reason must be a str, got {type(reason).__name__}")
-    if len(reason.encode("utf-8")) > _MAX_REASON_BYTES:
-        raise ValueError("close reason must be at most 123 UTF-8 bytes")
-
-
-_NOT_SENDABLE = (int, float, complex, dict, list, tuple, set, frozenset, type(None))
-
-
-def _queueable(data: object) -> object:
-    # JS binary objects can only be recognised by the edge; the obvious
-    # mistakes are refused here, at the call, rather than at the flush.
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)  # the caller may reuse its buffer before the flush
-    if isinstance(data, _NOT_SENDABLE):
-        raise TypeError(
-            f"cannot send {type(data).__name__}: expected str, bytes-like, "
-            "or a JS Blob, ArrayBuffer or typed array"
-        )
-    return data
-
-
-class _Sink(Generic[T]):
-    """A push sink that calls plain functions (see ``pyfritz.flows.Sink``)."""
-
-    __slots__ = ("_on_end", "on_next")
-
-    def __init__(self, on_next: Callable[[T], None], on_end: Callable[[], None] | None) -> None:
-        self.on_next = on_next
-        self._on_end = on_end
-
-    def on_error(self, exc: BaseException) -> None:
-        self.on_complete()
-
-    def on_complete(self) -> None:
-        if self._on_end is not None:
-            self._on_end()
-
-
-def _subscribe(source: Flow[T], sink: _Sink[T]) -> Callable[[], None]:
-    unsubscribe = source._subscribe(sink)
-    if unsubscribe is None:
-        raise TypeError(f"{source!r} is pull-only; a session's flows must be shared flows")
-    return unsubscribe
-
-
-class _Link(Generic[M, E, C]):
-    """One underlying connection and what the session hangs on it."""
-
-    __slots__ = ("closed", "heard", "opened_at", "session", "timer", "unsubscribes")
-
-    def __init__(self, session: SessionLike[M, E, C]) -> None:
-        self.session = session
-        self.opened_at: float | None = None
-        self.heard = False  # a message arrived since the last ping
-        self.closed = False
-        self.timer: Timer | None = None  # the connect timeout, then the heartbeat's
-        self.unsubscribes: list[Callable[[], None]] = []
-
-    def cancel_timer(self) -> None:
-        timer, self.timer = self.timer, None
-        if timer is not None:
-            timer.cancel()
-
-    def detach(self, keep: int = 0) -> None:
-        """Cancel the timer and unsubscribe all but the first ``keep`` subscriptions."""
-        self.cancel_timer()
-        while len(self.unsubscribes) > keep:
-            self.unsubscribes.pop()()
 
 
 class ReconnectingSession(Generic[M, E, C]):

@@ -43,18 +43,16 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union, cast, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, Union, cast, overload
 
 from .errors import LensError
-from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
+from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
 from .lenses import Lens, by_id, field_lens
+from .operators import Flow
+from .reporting import report
+from .resource import Resource
 
-if TYPE_CHECKING:  # sync builds on store: imported lazily, never at module level
-    from .reconnect import Reconnect
-    from .resource import Resource
-    from .sync import Sync, SyncMode, SyncSocket
-
-__all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "handler"]
+__all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "SyncHandle", "handler"]
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -374,6 +372,39 @@ def handler(fn: Callable[..., Any], /) -> HandlerMethod[Any, Any, Any]:
     return HandlerMethod(fn)
 
 
+class SyncHandle(Protocol):
+    """A running sync as the store knows it; :class:`pyfritz.sync.Sync` is one.
+
+    The store depends on this protocol only, never on :mod:`pyfritz.sync`:
+    sync builds on stores, and installs the implementation of
+    :meth:`RootStore.sync_with` when it is imported (``import pyfritz`` does).
+    """
+
+    @property
+    def status(self) -> StateFlow[Any]:
+        """What the sync is doing now (``connecting``, ``synced``, ...)."""
+        ...
+
+    @property
+    def errors(self) -> SharedFlow[Exception]:
+        """Refused changes, bad frames and undecodable values."""
+        ...
+
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop()`` was called."""
+        ...
+
+    def stop(self) -> None:
+        """Stop syncing."""
+        ...
+
+
+#: What ``RootStore.sync_with`` calls: ``pyfritz.sync.sync_with``, set by that
+#: module when it is imported (see :class:`SyncHandle`).
+_sync_with: Callable[..., SyncHandle] | None = None
+
+
 class RootStore(Store[T]):
     """A store that owns its value: a state flow and the queue that updates it.
 
@@ -426,18 +457,24 @@ class RootStore(Store[T]):
 
     def sync_with(
         self,
-        socket: SyncSocket,
+        socket: Any,
         resource: Resource[T],
         *,
-        mode: SyncMode = "revisions",
-        reconnect: Reconnect | bool = True,
-    ) -> Sync[T]:
+        mode: Literal["revisions", "plain"] = "revisions",
+        reconnect: object = True,
+    ) -> SyncHandle:
         """Keep this store in sync with the server behind ``socket``; see :mod:`pyfritz.sync`.
 
         Needs no running event loop, so it may be called from ``__init__``.
         Reconnects by itself unless ``reconnect=False`` (a
         :class:`~pyfritz.reconnect.Reconnect` sets the policy).
         Returns the :class:`~pyfritz.sync.Sync`: ``status``, ``errors``, ``stop()``.
+        ``socket`` is a :class:`~pyfritz.sync.SyncSocket` (a ``websocket(url)``);
+        the arguments are checked by :func:`pyfritz.sync.sync_with`.
+
+        Raises:
+            RuntimeError: :mod:`pyfritz.sync` was never imported (``import
+                pyfritz`` imports it).
 
         Example::
 
@@ -446,9 +483,11 @@ class RootStore(Store[T]):
                     super().__init__(person_resource.empty)
                     self.sync = self.sync_with(socket, person_resource)
         """
-        from .sync import sync_with
-
-        return sync_with(self, socket, resource, mode=mode, reconnect=reconnect)
+        if _sync_with is None:
+            raise RuntimeError(
+                "sync_with needs pyfritz.sync: import pyfritz (or pyfritz.sync) first"
+            )
+        return _sync_with(self, socket, resource, mode=mode, reconnect=reconnect)
 
     # -- the queue ------------------------------------------------------------
 

@@ -59,6 +59,7 @@ from .flows import (
     StateFlow,
     report,
 )
+from .links import _check_close
 from .reconnect import Clock, Reconnect, ReconnectingSession
 
 __all__ = [
@@ -83,8 +84,6 @@ _NORMAL_CODES = frozenset({1000, 1001, 1005})
 # run in between: measured, an ``async for`` collector falls more than 1,024
 # messages behind on a 10,000-message burst (bench/pages/bench_websocket.py).
 _MESSAGE_CAPACITY = 65_536
-# The WebSocket API lets a page send only these codes (WHATWG WebSockets, close()).
-_MAX_REASON_BYTES = 123
 
 
 class State(enum.Enum):
@@ -248,18 +247,6 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
                 "session.messages: too many messages before the first collector; "
                 "later ones are dropped until one subscribes",
             )
-
-
-def _check_close(code: int, reason: str) -> None:
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise TypeError(f"close code must be an int, got {type(code).__name__}")
-    if code != 1000 and not 3000 <= code <= 4999:
-        raise ValueError(f"close code must be 1000 or in 3000-4999, got {code}")
-    if not isinstance(reason, str):
-        raise TypeError(f"close reason must be a str, got {type(reason).__name__}")
-    size = len(reason.encode("utf-8"))
-    if size > _MAX_REASON_BYTES:
-        raise ValueError(f"close reason must be at most 123 UTF-8 bytes, got {size}")
 
 
 def _encode(data: object) -> Any:

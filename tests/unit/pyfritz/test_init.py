@@ -63,14 +63,26 @@ def test_import_pyfritz_does_not_need_the_browser() -> None:
 
 
 def _internal(module: str, symbol: str) -> bool:
-    # Building blocks public in their module but kept out of the root namespace.
+    # Building blocks public in their module but kept out of the root namespace
+    # (each listed with the module that defines it and the one that re-exports it).
     return (module, symbol) in {
         ("pyfritz.flows", "Sink"),
         ("pyfritz.flows", "DEFAULT_CAPACITY"),
-        ("pyfritz.sync", "SyncSession"),
-        ("pyfritz.sync", "SyncSocket"),
         *(
-            ("pyfritz.reconnect", name)
-            for name in ("SessionLike", "Clock", "Timer", "CloseLike", "DEFAULT_NO_RETRY_CODES")
+            ("pyfritz.sinks", name)
+            for name in ("Sink", "Source", "Unsubscribe", "DEFAULT_CAPACITY")
         ),
+        ("pyfritz.reporting", "add_listener"),
+        ("pyfritz.store", "SyncHandle"),
+        *(
+            (module, name)
+            for module in ("pyfritz.sync", "pyfritz.sync_handle")
+            for name in ("SyncSession", "SyncSocket")
+        ),
+        *(
+            (module, name)
+            for module in ("pyfritz.reconnect", "pyfritz.links")
+            for name in ("SessionLike", "Clock", "Timer", "CloseLike")
+        ),
+        *((module, "DEFAULT_NO_RETRY_CODES") for module in ("pyfritz.reconnect", "pyfritz.retry")),
     }

@@ -1,0 +1,94 @@
+"""Profile a bench page in Chromium: where the main thread's time goes, by function.
+
+``python -m bench.profile bench_websocket "profile=pyfritz on_each (sync)"`` serves the
+bench pages as ``python -m bench`` does, opens ``/harness.html?py=<page>&...``,
+waits for ``<body data-ready>``, starts the V8 sampling profiler (Chrome
+DevTools Protocol, 50 µs interval), resolves the page's ``window.profileGo``,
+waits for ``#bench-result`` and prints the self time per function (JavaScript
+and WebAssembly frames alike: Pyodide's wasm carries function names), the
+top ``--top`` ones, plus the page's result. ``--out`` keeps the raw
+``.cpuprofile`` (loadable in DevTools' Performance panel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from playwright.sync_api import sync_playwright
+
+from bench import endpoints, sync_endpoints
+from bench.runner import PAGES, ROOT
+from pyfritz.dev import create_app
+from pyfritz.dev.browser import load_playwright_config
+from pyfritz.dev.threaded import serve_asgi
+
+__all__ = ["main", "self_times"]
+
+
+def self_times(profile: dict[str, Any]) -> tuple[Counter[str], float]:
+    """Self time (ms) per ``function (file)`` of a CDP profile, and the total (ms)."""
+    names = {}
+    for node in profile["nodes"]:
+        frame = node["callFrame"]
+        where = frame.get("url", "").rsplit("/", 1)[-1]
+        label = frame.get("functionName") or "(anonymous)"
+        names[node["id"]] = f"{label} ({where})" if where else label
+    times: Counter[str] = Counter()
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        times[names[node_id]] += delta / 1000
+    return times, sum(times.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Profile one page; print its hottest functions."""
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("page", help="bench/pages/<page>.py (one with a profile mode)")
+    parser.add_argument("params", nargs="*", help="query parameters, key=value")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", type=Path, help="write the raw .cpuprofile here")
+    args = parser.parse_args(argv)
+    params = dict(item.split("=", 1) for item in args.params)
+    config = load_playwright_config(ROOT)
+    routes = [*endpoints.routes(), *sync_endpoints.routes()]
+    app = create_app(ROOT, extra_roots=[PAGES], harness=True, isolate=True, routes=routes)
+    executable = config.find_chromium()
+    with serve_asgi(app) as base_url, sync_playwright() as playwright:
+        launch: dict[str, Any] = {"args": list(config.LAUNCH_ARGS), "headless": True}
+        if executable:
+            launch["executable_path"] = executable
+        browser = playwright.chromium.launch(**launch)
+        try:
+            page = browser.new_context(base_url=base_url).new_page()
+            page.on("console", lambda message: print(f"console {message.type}: {message.text}"))
+            page.goto(f"/harness.html?{urlencode({'py': args.page, **params})}")
+            page.locator("body[data-ready], .py-error").first.wait_for(
+                state="attached", timeout=300_000
+            )
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 50})
+            cdp.send("Profiler.start")
+            page.evaluate("window.profileGo()")
+            page.locator("#bench-result, #bench-error, .py-error").first.wait_for(
+                state="attached", timeout=300_000
+            )
+            profile = cdp.send("Profiler.stop")["profile"]
+            print(page.locator("#bench-result, #bench-error, .py-error").first.text_content())
+        finally:
+            browser.close()
+    if args.out:
+        args.out.write_text(json.dumps(profile), encoding="utf-8")
+    times, total = self_times(profile)
+    print(f"total sampled: {total:.1f} ms")
+    for label, ms in times.most_common(args.top):
+        print(f"{ms:9.1f} ms {100 * ms / total:5.1f} %  {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

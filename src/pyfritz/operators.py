@@ -1,0 +1,462 @@
+"""The :class:`Flow` type: operators, terminals, ``async for``, and cold flows.
+
+Operators (``map``, ``filter``, ``on_each``, ``distinct``, ``take``,
+``drop``) build a chain; each collector of the chain gets its own stages
+(:mod:`pyfritz.sinks`). Over a hot source (:mod:`pyfritz.hot`) the chain is
+pushed synchronously; over a cold flow (:func:`flow`) it is pulled, which
+gives natural back-pressure. See :mod:`pyfritz.flows` for the whole picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from typing import Any, Generic, TypeVar, cast, overload
+
+from .errors import FlowError
+from .reporting import report
+from .sinks import (
+    _UNSET,
+    DEFAULT_CAPACITY,
+    Sink,
+    Unsubscribe,
+    _awaitable,
+    _Buffer,
+    _DistinctStage,
+    _DropStage,
+    _EachStage,
+    _FilterStage,
+    _loop,
+    _MapStage,
+    _name,
+    _noop,
+    _Stage,
+    _TakeStage,
+    _Terminal,
+)
+
+__all__ = ["Flow", "flow", "flow_of"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class Flow(Generic[T]):
+    """An async stream of values with operators; iterate it with ``async for``.
+
+    Build flows with :func:`flow_of`, :func:`flow`, :class:`MutableStateFlow`
+    or :class:`MutableSharedFlow`, then chain operators. Every operator takes
+    a sync or an async callable.
+
+    Example::
+
+        doubled = flow_of(1, 2, 3).map(lambda x: x * 2)
+        assert await doubled.collect() == [2, 4, 6]
+    """
+
+    # Whether a slow collector may skip to the latest value (state flows).
+    _conflated: bool = False
+    # Bound of each collector's buffer.
+    _capacity: int = DEFAULT_CAPACITY
+
+    def _subscribe(self, sink: Sink[T]) -> Unsubscribe | None:
+        """Push values into ``sink``; return how to stop, or ``None`` if pull-only."""
+        return None
+
+    def _pull(self) -> AsyncIterator[T]:
+        """Iterate a pull-only flow; only called when ``_subscribe`` gives ``None``."""
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _Collector(self)
+
+    @overload
+    def map(self, fn: Callable[[T], Awaitable[U]]) -> Flow[U]: ...
+
+    @overload
+    def map(self, fn: Callable[[T], U]) -> Flow[U]: ...
+
+    def map(self, fn: Callable[[T], Any]) -> Flow[Any]:
+        """Transform each value with ``fn`` (an awaitable result is awaited).
+
+        Example::
+
+            names = people.map(lambda p: p.name)
+        """
+        return _CallOp(self, fn, _MapStage, "map")
+
+    def filter(self, pred: Callable[[T], object]) -> Flow[T]:
+        """Keep the values for which ``pred`` is truthy (awaited if async)."""
+        return _CallOp(self, pred, _FilterStage, "filter")
+
+    def on_each(self, fn: Callable[[T], object]) -> Flow[T]:
+        """Call ``fn`` for each value as a side effect and pass the value on.
+
+        Example::
+
+            session.messages.body.on_each(print).watch()
+        """
+        return _CallOp(self, fn, _EachStage, "on_each")
+
+    def distinct(self, key: Callable[[T], object] | None = None) -> Flow[T]:
+        """Drop a value equal to the one before (by ``key`` if given).
+
+        This is fritz2's ``distinctUntilChanged``, not a set: ``1, 1, 2, 1``
+        gives ``1, 2, 1``.
+        """
+        return _CallOp(self, key, _DistinctStage, "distinct")
+
+    def take(self, n: int) -> Flow[T]:
+        """Pass the first ``n`` values, then complete and unsubscribe.
+
+        Raises:
+            ValueError: ``n`` is negative.
+        """
+        if n < 0:
+            raise ValueError(f"take(n) needs n >= 0, got {n}")
+        return _TakeOp(self, n)
+
+    def drop(self, n: int) -> Flow[T]:
+        """Skip the first ``n`` values.
+
+        Raises:
+            ValueError: ``n`` is negative.
+        """
+        if n < 0:
+            raise ValueError(f"drop(n) needs n >= 0, got {n}")
+        return _DropOp(self, n)
+
+    async def collect(self) -> list[T]:
+        """Wait for the flow to complete and return all its values.
+
+        Example::
+
+            assert await flow_of("a", "b").collect() == ["a", "b"]
+        """
+        items: list[T] = []
+        terminal = _Terminal[T](items.append)
+        if terminal.attach(self):
+            await terminal.wait()
+            return items
+        return [item async for item in self]
+
+    async def first(self) -> T:
+        """Return the first value and stop collecting.
+
+        Raises:
+            FlowError: the flow completed without a value.
+        """
+        box: list[T] = []
+
+        def take(value: T) -> None:
+            box.append(value)
+            terminal.on_complete()
+
+        terminal = _Terminal[T](take)
+        if terminal.attach(self):
+            await terminal.wait()
+        else:
+            async with aclosing(cast("_Collector[T]", aiter(self))) as it:
+                async for value in it:
+                    box.append(value)
+                    break
+        if not box:
+            raise FlowError(f"first(): {self!r} completed without a value")
+        return box[0]
+
+    def watch(self) -> asyncio.Task[None]:
+        """Collect in the background; return the task (cancel it to stop).
+
+        On a chain of sync callables over a hot source this subscribes before
+        returning, so no value emitted afterwards can be missed, and values are
+        handled inside the emitter's call. A failure is passed to
+        :func:`report`, never swallowed; the task itself then ends normally.
+
+        Example::
+
+            task = store.data.map(render_text).watch()
+            ...
+            task.cancel()   # unsubscribes and runs clean-up
+        """
+        loop = _loop()
+        terminal = _Terminal[T](None)
+        if terminal.attach(self):
+            task = loop.create_task(_await_terminal(terminal, self))
+            # Also covers a task cancelled before its first step, when the
+            # coroutine's own except clause never runs.
+            task.add_done_callback(lambda _: terminal.cancel())
+            return task
+        return loop.create_task(_pull_all(self))
+
+    def handled_by(self, handler: Callable[[T], object]) -> asyncio.Task[None]:
+        """Call ``handler`` with every value in the background; ``on_each(handler).watch()``.
+
+        A handler that returns an awaitable is awaited before the next value.
+
+        Example::
+
+            button.clicks.handled_by(store.birthday)
+        """
+        return self.on_each(handler).watch()
+
+
+async def _await_terminal(terminal: _Terminal[Any], source: Flow[Any]) -> None:
+    try:
+        await terminal.wait()
+    except Exception as exc:
+        report(exc, f"while watching {source!r}")
+
+
+async def _pull_all(source: Flow[Any]) -> None:
+    try:
+        async with aclosing(cast("_Collector[Any]", aiter(source))) as it:
+            async for _ in it:
+                pass
+    except Exception as exc:
+        report(exc, f"while watching {source!r}")
+
+
+class _Collector(AsyncIterator[T]):
+    """``async for`` over a flow: reads a :class:`_Buffer` in batches, or pulls."""
+
+    def __init__(self, source: Flow[T]) -> None:
+        self._source = source
+        self._buffer: _Buffer[T] | None = None
+        self._pulled: AsyncIterator[T] | None = None
+        self._closed = False
+
+    def _start(self) -> _Buffer[T] | None:
+        buffer = _Buffer(self._source)
+        unsub = self._source._subscribe(buffer)
+        if unsub is None:
+            self._pulled = self._source._pull()
+            return None
+        self._buffer = buffer
+        if buffer.end is not _UNSET:
+            unsub()
+        else:
+            buffer.unsub = unsub
+        return buffer
+
+    async def __anext__(self) -> T:
+        if self._closed:
+            raise StopAsyncIteration
+        buffer = self._buffer
+        if buffer is None:
+            if self._pulled is None:
+                buffer = self._start()
+            if buffer is None:
+                assert self._pulled is not None
+                return await self._pulled.__anext__()
+        while True:
+            # Values that arrived meanwhile are returned without suspending:
+            # one wake-up per batch, not per value.
+            if buffer.items:
+                return buffer.items.popleft()
+            if buffer.end is not _UNSET:
+                self._closed = True
+                if buffer.end is not None:
+                    raise buffer.end
+                raise StopAsyncIteration
+            waiter: asyncio.Future[None] = asyncio.Future(loop=_loop())
+            buffer.waiter = waiter
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                self._close()
+                raise
+
+    def _close(self) -> None:
+        self._closed = True
+        buffer = self._buffer
+        if buffer is not None:
+            buffer.items.clear()
+            buffer.release()
+
+    async def aclose(self) -> None:
+        """Stop collecting: unsubscribe now, or close the pulled iterator."""
+        self._close()
+        pulled, self._pulled = self._pulled, None
+        if pulled is not None and hasattr(pulled, "aclose"):
+            await pulled.aclose()
+
+    def __del__(self) -> None:
+        # A collector abandoned by ``break`` must not stay subscribed.
+        self._close()
+
+
+# --------------------------------------------------------------------------
+# Operators.
+
+
+class _Op(Flow[U]):
+    """An operator over ``upstream``; push-capable whenever upstream is."""
+
+    def __init__(self, upstream: Flow[Any]) -> None:
+        self._upstream = upstream
+        self._conflated = upstream._conflated
+        self._capacity = upstream._capacity
+
+    def _stage(self, down: Sink[U]) -> Any:
+        raise NotImplementedError
+
+    def _subscribe(self, sink: Sink[U]) -> Unsubscribe | None:
+        stage = self._stage(sink)
+        unsub = self._upstream._subscribe(stage)
+        if unsub is None:
+            return None
+
+        def unsubscribe() -> None:
+            unsub()
+            stage.dispose()
+
+        return unsubscribe
+
+
+class _CallOp(_Op[U]):
+    def __init__(
+        self,
+        upstream: Flow[Any],
+        fn: Callable[[Any], Any] | None,
+        stage: type[_Stage[Any, Any]],
+        label: str,
+    ) -> None:
+        super().__init__(upstream)
+        self._fn = fn
+        self._stage_type = stage
+        self._label = label
+
+    def __repr__(self) -> str:
+        fn = "" if self._fn is None else _name(self._fn)
+        return f"{self._upstream!r}.{self._label}({fn})"
+
+    def _stage(self, down: Sink[U]) -> _Stage[Any, U]:
+        return self._stage_type(down, self._fn, self)
+
+    async def _pull(self) -> AsyncIterator[U]:
+        fn, kind = self._fn, self._stage_type
+        last: Any = _UNSET
+        async with aclosing(cast("_Collector[Any]", aiter(self._upstream))) as it:
+            async for value in it:
+                result = value if fn is None else fn(value)
+                if _awaitable(result):
+                    result = await result
+                if kind is _MapStage:
+                    yield result
+                elif kind is _FilterStage:
+                    if result:
+                        yield value
+                elif kind is _DistinctStage:
+                    if last is _UNSET or not (last is result or last == result):
+                        last = result
+                        yield value
+                else:
+                    yield value
+
+
+class _TakeOp(_Op[T]):
+    def __init__(self, upstream: Flow[T], n: int) -> None:
+        super().__init__(upstream)
+        self._n = n
+
+    def __repr__(self) -> str:
+        return f"{self._upstream!r}.take({self._n})"
+
+    def _stage(self, down: Sink[T]) -> _TakeStage[T]:
+        return _TakeStage(down, self._n)
+
+    def _subscribe(self, sink: Sink[T]) -> Unsubscribe | None:
+        if self._n == 0:
+            sink.on_complete()
+            return _noop
+        return super()._subscribe(sink)
+
+    async def _pull(self) -> AsyncIterator[T]:
+        if self._n == 0:
+            return
+        count = 0
+        async with aclosing(cast("_Collector[T]", aiter(self._upstream))) as it:
+            async for value in it:
+                yield value
+                count += 1
+                if count >= self._n:
+                    return
+
+
+class _DropOp(_TakeOp[T]):
+    def __repr__(self) -> str:
+        return f"{self._upstream!r}.drop({self._n})"
+
+    def _stage(self, down: Sink[T]) -> _TakeStage[T]:
+        return _DropStage(down, self._n)
+
+    def _subscribe(self, sink: Sink[T]) -> Unsubscribe | None:
+        return _Op._subscribe(self, sink)
+
+    async def _pull(self) -> AsyncIterator[T]:
+        left = self._n
+        async with aclosing(cast("_Collector[T]", aiter(self._upstream))) as it:
+            async for value in it:
+                if left > 0:
+                    left -= 1
+                else:
+                    yield value
+
+
+# --------------------------------------------------------------------------
+# Cold flows.
+
+
+class _ColdFlow(Flow[T]):
+    def __init__(self, gen_fn: Callable[[], AsyncIterator[T]]) -> None:
+        self._gen_fn = gen_fn
+
+    def __repr__(self) -> str:
+        return f"flow({_name(self._gen_fn)})"
+
+    def _pull(self) -> AsyncIterator[T]:
+        return aiter(self._gen_fn())
+
+
+class _ValuesFlow(Flow[T]):
+    def __init__(self, values: tuple[T, ...]) -> None:
+        self._values = values
+        # A collector may receive all values at once, before it runs.
+        self._capacity = max(DEFAULT_CAPACITY, len(values))
+
+    def __repr__(self) -> str:
+        return f"flow_of(<{len(self._values)} values>)"
+
+    def _subscribe(self, sink: Sink[T]) -> Unsubscribe | None:
+        for value in self._values:
+            sink.on_next(value)
+        sink.on_complete()
+        return _noop
+
+
+def flow_of(*values: T) -> Flow[T]:
+    """A flow that emits ``values`` in order to each collector, then completes.
+
+    Example::
+
+        assert await flow_of(1, 2, 3).filter(lambda x: x > 1).collect() == [2, 3]
+    """
+    return _ValuesFlow(values)
+
+
+def flow(gen_fn: Callable[[], AsyncIterator[T]]) -> Flow[T]:
+    """A cold flow: each collector runs ``gen_fn()`` (an async generator) anew.
+
+    Cold flows are pulled, so a slow collector slows the generator down
+    instead of overflowing a buffer.
+
+    Example::
+
+        async def countdown():
+            for i in (3, 2, 1):
+                yield i
+
+        assert await flow(countdown).collect() == [3, 2, 1]
+    """
+    return _ColdFlow(gen_fn)

@@ -1,0 +1,178 @@
+"""One connection per socket, shared by every revisions sync over it, frames routed by entity id.
+
+Several stores syncing over one :class:`~pyfritz.websocket.Socket` (equal
+sockets with equal reconnect policies count as one) share one connection: it
+is opened by the first sync and closed when the last one stops. Incoming
+frames are parsed once and handed to the syncs following the frame's ``id``;
+a frame that cannot be used is reported to every sync on the connection.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from .errors import SendException
+from .retry import Reconnect
+from .sync_handle import (
+    BadFrame,
+    SyncSocket,
+    _close,
+    _connect,
+    _dumps,
+    _listen,
+    _Message,
+    _reject_constant,
+)
+
+__all__: list[str] = []
+
+
+class _Follower(Protocol):
+    """What the connection calls on a sync that uses it (``_RevisionSync``)."""
+
+    def _on_open(self) -> None: ...
+
+    def _on_lost(self) -> None: ...
+
+    def _on_frame(self, op: str, frame: dict[str, Any], text: str) -> None: ...
+
+    def _fail(self, exc: Exception, context: str) -> None: ...
+
+
+class _Connection:
+    """One session shared by every revisions sync over a socket; routes frames by id.
+
+    ``open``: a connection is open and frames may go out. ``reconnecting``: it
+    was lost (or the first one failed) and a reconnect is under way.
+    ``offline``: it ended for good.
+    """
+
+    def __init__(self, socket: SyncSocket, policy: Reconnect | None) -> None:
+        self.socket = socket
+        self.policy = policy
+        self.client: str | None = None  # our id on the server, from this connection's snapshot
+        self.open = False
+        self.reconnecting = False
+        self.offline = False
+        self._links: dict[str, list[_Follower]] = {}
+        self._users: list[_Follower] = []
+        self._seq = 0
+        self.session = session = _connect(socket, policy)
+        self._unsubscribe = [
+            _listen(session.messages, self._on_message, "sync: handling a frame"),
+            _listen(session.state, self._on_state, "sync: handling a state change"),
+        ]
+
+    def add(self, link: _Follower) -> None:
+        self._users.append(link)
+
+    def remove(self, link: _Follower) -> None:
+        if link in self._users:
+            self._users.remove(link)
+        if not self._users:
+            key = (self.socket, self.policy)
+            if _connections.get(key) is self:
+                del _connections[key]
+            for unsubscribe in self._unsubscribe:
+                unsubscribe()
+            _close(self.session)
+
+    def next_seq(self) -> int:
+        # One counter per connection, so that links following the same entity
+        # over it never mistake each other's echoes for their own.
+        self._seq += 1
+        return self._seq
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Send ``frame``; raises SendException when no connection is open."""
+        self.send_text(_dumps(frame))
+
+    def send_text(self, text: str) -> None:
+        """Send an encoded frame; raises SendException when no connection is open.
+
+        Never hands a frame to a session that is not open: a reconnecting
+        session would queue it, and a queued put is stale by the time it goes.
+        """
+        if not self.open:
+            raise SendException(str(self.session.state.value))
+        self.session.send_nowait(text)
+
+    def follow(self, link: _Follower, id: str) -> None:
+        self._links.setdefault(id, []).append(link)
+
+    def unfollow(self, link: _Follower, id: str) -> bool:
+        """Forget ``link`` for ``id``; True if nobody else follows it."""
+        links = self._links.get(id)
+        if links is None or link not in links:
+            return False
+        links.remove(link)
+        if links:
+            return False
+        del self._links[id]
+        return True
+
+    def _on_state(self, state: object) -> None:
+        name = str(state)
+        if self.offline:
+            return
+        if name == "open":
+            if not self.open:
+                # A new connection (the first, or after a reconnect): a new
+                # client id comes with its snapshots; every link joins again.
+                self.open, self.reconnecting, self.client = True, False, None
+                for link in tuple(self._users):
+                    link._on_open()
+        elif name == "reconnecting":
+            if self.open or not self.reconnecting:
+                self.open, self.reconnecting, self.client = False, True, None
+                for link in tuple(self._users):
+                    link._on_lost()
+        elif name in ("closing", "closed"):
+            self.open, self.reconnecting, self.offline = False, False, True
+            for link in tuple(self._users):
+                link._on_lost()
+
+    def _on_message(self, event: _Message) -> None:
+        data = event.data
+        if not isinstance(data, str):
+            self._broadcast_bad(BadFrame("a binary frame; the sync protocol sends JSON text"))
+            return
+        try:
+            frame = json.loads(data, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            self._broadcast_bad(BadFrame(f"not JSON ({exc})", data))
+            return
+        if not isinstance(frame, dict):
+            self._broadcast_bad(BadFrame("not a JSON object", data))
+            return
+        op = frame.get("op")
+        if op == "pong":
+            return
+        if op not in ("snapshot", "state", "error"):
+            self._broadcast_bad(BadFrame(f"unknown op {op!r}", data))
+            return
+        id = frame.get("id")
+        if op == "snapshot":
+            client = frame.get("client")
+            if isinstance(client, str):
+                self.client = client
+        if id is None and op == "error":
+            # A refusal the server could not attribute to an entity.
+            reason = frame.get("reason")
+            self._broadcast_bad(BadFrame(f"the server says: {reason}", data))
+            return
+        if not isinstance(id, str):
+            self._broadcast_bad(BadFrame(f"{op}: field 'id' must be a string", data))
+            return
+        for link in tuple(self._links.get(id, ())):  # an entity nobody follows any more: ignore
+            link._on_frame(op, frame, data)
+
+    def _broadcast_bad(self, exc: BadFrame) -> None:
+        for link in tuple(self._users):
+            link._fail(exc, "sync: a bad frame")
+
+
+# Connections by socket and reconnect policy: equal sockets (same URL,
+# protocols, capacity) with equal policies share one.
+_connections: dict[tuple[SyncSocket, Reconnect | None], _Connection] = {}
