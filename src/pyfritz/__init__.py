@@ -33,11 +33,14 @@ from .flows import (
     flow_of,
     report,
 )
+from .history import History, history
 from .lenses import Lens, by_id, field_lens
 from .reconnect import Backoff, Reconnect, ReconnectFailed, ReconnectingSession, ReconnectState
 from .resource import Codec, JsonCodec, JsonValue, Resource, unique_id
+from .router import Location, Route, Router
 from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
 from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
+from .tracker import Tracker, tracker
 from .websocket import (
     CloseEvent,
     MessageEvent,
@@ -67,10 +70,12 @@ __all__ = [
     "FlowError",
     "Handler",
     "HandlerMethod",
+    "History",
     "JsonCodec",
     "JsonValue",
     "Lens",
     "LensError",
+    "Location",
     "MessageEvent",
     "Messages",
     "MutableSharedFlow",
@@ -85,6 +90,8 @@ __all__ = [
     "ReconnectingWebSocket",
     "Resource",
     "RootStore",
+    "Route",
+    "Router",
     "SendException",
     "Session",
     "SharedFlow",
@@ -97,6 +104,7 @@ __all__ = [
     "SyncError",
     "SyncMode",
     "SyncStatus",
+    "Tracker",
     "WebSocketError",
     "__version__",
     "by_id",
@@ -105,9 +113,11 @@ __all__ = [
     "flow",
     "flow_of",
     "handler",
+    "history",
     "live_proxies",
     "report",
     "sync_with",
+    "tracker",
     "unique_id",
     "websocket",
 ]

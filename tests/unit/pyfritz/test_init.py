@@ -13,7 +13,13 @@ import pyfritz
 # imported as `pyfritz.dom` (its tag names would shadow builtins like `input`),
 # the private shim is private, and the CPython-only parts (server, dev
 # tooling) are packages of their own that never ship to the browser.
-NOT_REEXPORTED = {"pyfritz.dom", "pyfritz.events", "pyfritz.keyed", "pyfritz._js"}
+NOT_REEXPORTED = {
+    "pyfritz.dom",
+    "pyfritz.events",
+    "pyfritz.keyed",
+    "pyfritz.navigation",
+    "pyfritz._js",
+}
 CPYTHON_ONLY = {"pyfritz.server", "pyfritz.dev", "pyfritz.cli"}
 
 
