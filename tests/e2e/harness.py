@@ -21,15 +21,18 @@ CONFIG = load_playwright_config(ROOT)
 
 @contextlib.contextmanager
 def guarded_windows(
-    browser: Browser, base_url: str, count: int = 2, *, allow: Iterable[str] = ()
+    browser: Browser, base_url: str | list[str], count: int = 2, *, allow: Iterable[str] = ()
 ) -> Iterator[list[PageGuard]]:
     """Open ``count`` pages, each in a browser context of its own (a "window").
+
+    ``base_url`` is every window's, or a list of one per window (``count`` is then its length).
 
     Yields their strict guards (``guard.page`` is the page); ``allow`` lists
     console errors every guard accepts. The guards are checked when the block
     ends normally; the contexts are closed in any case.
     """
-    contexts = [browser.new_context(base_url=base_url) for _ in range(count)]
+    urls = [base_url] * count if isinstance(base_url, str) else base_url
+    contexts = [browser.new_context(base_url=url) for url in urls]
     guards: list[PageGuard] = []
     try:
         for context in contexts:

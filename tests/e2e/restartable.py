@@ -47,11 +47,13 @@ def free_port() -> int:
 class RestartableServer:
     """``python -m pyfritz.dev`` on a fixed port and database; restartable."""
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None, *, db: str | None = None) -> None:
         self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = workdir / "sync.sqlite3"
-        self.log = workdir / "server.log"
+        # ``--db``: the SQLite file above, or a database URL (a node of a cluster).
+        self.db_arg = db if db is not None else str(self.db)
+        self.log = workdir / f"server-{self.port}.log"
         self.lives = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
@@ -73,7 +75,7 @@ class RestartableServer:
             "--port",
             str(self.port),
             "--db",
-            str(self.db),
+            self.db_arg,
             "--root",
             str(ROOT),
             "--extra-root",

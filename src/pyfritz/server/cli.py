@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import multiprocessing
+import os
+import signal
 import sys
+from collections.abc import AsyncIterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -14,12 +19,12 @@ from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp
 
 from .asgi import SyncApp, sync_app
-from .errors import StorageError
+from .errors import StorageError, StorageLocked
 from .hub import Hub
 from .origins import DEFAULT_ALLOWED_ORIGINS
 from .storage import MemoryStorage, SqliteStorage, Storage
 
-__all__ = ["add_sync_arguments", "build_sync", "main", "open_storage", "serve"]
+__all__ = ["add_sync_arguments", "build_sync", "create_app", "main", "open_storage", "serve"]
 
 
 def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> None:
@@ -84,6 +89,45 @@ async def _serve(app: ASGIApp, hub: Hub, *, host: str, port: int) -> None:
         await uvicorn.Server(config).serve()
     finally:
         await hub.close()
+
+
+def create_app() -> Starlette:
+    """The sync endpoint at ``/sync`` as an ASGI app, configured from the environment.
+
+    For ASGI servers that start the app themselves, e.g. with workers::
+
+        PYFRITZ_DB=postgresql://sync@db/app uvicorn --factory \\
+            pyfritz.server.cli:create_app --workers 4
+
+    ``PYFRITZ_DB`` is what ``--db`` takes (default ``sync.sqlite3``);
+    ``PYFRITZ_ALLOW_ORIGINS`` more allowed page origins, separated by spaces.
+    With SQLite, a second worker is refused at start
+    (:class:`~pyfritz.server.errors.StorageLocked`) and stops the whole
+    server (uvicorn's supervisor would restart it forever): use PostgreSQL.
+    """
+    db = os.environ.get("PYFRITZ_DB", "sync.sqlite3")
+    try:
+        hub, endpoint = build_sync(db, os.environ.get("PYFRITZ_ALLOW_ORIGINS", "").split())
+    except StorageLocked:
+        parent = multiprocessing.parent_process()
+        if parent is not None and parent.pid is not None:
+            # A worker of `uvicorn --workers N`: its supervisor would start
+            # this worker again and again; stop the whole server instead.
+            logging.getLogger("pyfritz.server").critical(
+                "a second worker over one SQLite file: stopping the server (use PostgreSQL)"
+            )
+            os.kill(parent.pid, signal.SIGTERM)
+        raise
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.open()
+        try:
+            yield
+        finally:
+            await hub.close()
+
+    return Starlette(routes=[WebSocketRoute("/sync", endpoint)], lifespan=lifespan)
 
 
 def main(argv: list[str] | None = None) -> int:
