@@ -31,7 +31,7 @@ import inspect
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, overload
 
-from . import _js
+from . import _js, operators
 from .flows import Flow, report
 from .keyed import diff
 from .store import Store, SubStore
@@ -346,6 +346,10 @@ def render_flow(source: Flow[T], content: Callable[[T], object]) -> None:
             end.parentNode.insertBefore(fragment, end)
 
     _bind(scope, source, show)
+
+
+# Flow.render delegates here (the core cannot import the DOM layer).
+operators._render_flow = render_flow
 
 
 class _Row:

@@ -35,7 +35,7 @@ This module gathers the public names of the flow modules, one idea each:
 from __future__ import annotations
 
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, errors
-from .operators import Flow, flow, flow_of
+from .operators import Flow, combine, flow, flow_of
 from .reporting import report
 from .sinks import DEFAULT_CAPACITY, Sink
 
@@ -47,6 +47,7 @@ __all__ = [
     "SharedFlow",
     "Sink",
     "StateFlow",
+    "combine",
     "errors",
     "flow",
     "flow_of",

@@ -27,6 +27,7 @@ from .sinks import (
     _DropStage,
     _EachStage,
     _FilterStage,
+    _Latest,
     _loop,
     _MapStage,
     _name,
@@ -36,10 +37,14 @@ from .sinks import (
     _Terminal,
 )
 
-__all__ = ["Flow", "flow", "flow_of"]
+__all__ = ["Flow", "combine", "flow", "flow_of"]
 
 T = TypeVar("T")
 U = TypeVar("U")
+V = TypeVar("V")
+
+# pyfritz.dom's render_flow, set when the DOM layer is imported (see Flow.render).
+_render_flow: Callable[[Flow[Any], Callable[[Any], object]], None] | None = None
 
 
 class Flow(Generic[T]):
@@ -126,6 +131,43 @@ class Flow(Generic[T]):
         if n < 0:
             raise ValueError(f"drop(n) needs n >= 0, got {n}")
         return _DropOp(self, n)
+
+    @overload
+    def combine(self, other: Flow[U], fn: Callable[[T, U], Awaitable[V]]) -> Flow[V]: ...
+
+    @overload
+    def combine(self, other: Flow[U], fn: Callable[[T, U], V]) -> Flow[V]: ...
+
+    def combine(self, other: Flow[U], fn: Callable[[T, U], Any]) -> Flow[Any]:
+        """Combine each latest value of this flow and of ``other`` with ``fn``.
+
+        Emits once both have a value, then whenever either changes (fritz2's
+        and kotlinx's ``combine``); ``fn`` may be async. See :func:`combine`.
+
+        Example::
+
+            can_save = draft.data.combine(board.data, lambda d, b: d.title not in b.titles)
+        """
+        return combine(self, other).map(lambda pair: fn(*pair))
+
+    def render(self, content: Callable[[T], object]) -> None:
+        """Render ``content(value)`` in place for each value (fritz2's ``flow.render``).
+
+        The same as :func:`pyfritz.dom.render_flow`; call it inside a render
+        function, in the browser.
+
+        Example::
+
+            store.data.map(lambda p: p.name).render(lambda name: h1(name))
+        """
+        # The core never imports the DOM layer (imports go one way, and flows
+        # must import on CPython): the DOM layer registers itself on import.
+        if _render_flow is None:
+            raise RuntimeError(
+                "flow.render() works inside a render function of pyfritz.dom "
+                "(import pyfritz.dom and call it from render(...))"
+            )
+        _render_flow(self, content)
 
     async def collect(self) -> list[T]:
         """Wait for the flow to complete and return all its values.
@@ -402,6 +444,105 @@ class _DropOp(_TakeOp[T]):
                     left -= 1
                 else:
                     yield value
+
+
+class _Combined(Flow[tuple[Any, ...]]):
+    """``combine(*upstreams)``: pushed when every upstream can push, else pulled."""
+
+    def __init__(self, upstreams: tuple[Flow[Any], ...]) -> None:
+        self._upstreams = upstreams
+        self._conflated = all(up._conflated for up in upstreams)
+        self._capacity = max(up._capacity for up in upstreams)
+
+    def __repr__(self) -> str:
+        return f"combine({', '.join(map(repr, self._upstreams))})"
+
+    def _subscribe(self, sink: Sink[tuple[Any, ...]]) -> Unsubscribe | None:
+        state = _Latest(sink, len(self._upstreams))
+        for index, upstream in enumerate(self._upstreams):
+            unsub = upstream._subscribe(state.input(index))
+            if unsub is None:
+                state.dispose()
+                return None
+            state.unsubs.append(unsub)
+        state.start()
+        return state.dispose
+
+    async def _pull(self) -> AsyncIterator[tuple[Any, ...]]:
+        # Some upstream can only be pulled: one task per upstream feeds a queue.
+        queue: asyncio.Queue[tuple[int, int, Any]] = asyncio.Queue()
+
+        async def pump(index: int, upstream: Flow[Any]) -> None:
+            try:
+                async with aclosing(cast("_Collector[Any]", aiter(upstream))) as it:
+                    async for value in it:
+                        queue.put_nowait((index, 0, value))
+            except Exception as exc:
+                queue.put_nowait((index, 1, exc))
+            else:
+                queue.put_nowait((index, 2, None))
+
+        loop = _loop()
+        tasks = [loop.create_task(pump(i, up)) for i, up in enumerate(self._upstreams)]
+        latest: list[Any] = [_UNSET] * len(tasks)
+        missing = open_ = len(tasks)
+        try:
+            while open_:
+                index, kind, item = await queue.get()
+                if kind == 1:
+                    raise item
+                if kind == 2:
+                    open_ -= 1
+                    if latest[index] is _UNSET:
+                        return
+                    continue
+                if latest[index] is _UNSET:
+                    missing -= 1
+                latest[index] = item
+                if not missing:
+                    yield tuple(latest)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+@overload
+def combine(first: Flow[T], second: Flow[U], /) -> Flow[tuple[T, U]]: ...
+
+
+@overload
+def combine(first: Flow[T], second: Flow[U], third: Flow[V], /) -> Flow[tuple[T, U, V]]: ...
+
+
+@overload
+def combine(*flows: Flow[Any]) -> Flow[tuple[Any, ...]]: ...
+
+
+def combine(*flows: Flow[Any]) -> Flow[tuple[Any, ...]]:
+    """The latest value of each flow, as a tuple, whenever one of them changes.
+
+    Emits nothing until every flow has a value. Over hot flows (stores, state
+    and shared flows, DOM events) it is pushed synchronously like the other
+    operators, and subscribing to several state flows gives one first tuple,
+    not one per flow. It completes when every flow has completed (at once if
+    one completes without a value) and fails with the first error.
+
+    Raises:
+        TypeError: fewer than two flows, or something that is not a flow.
+
+    Example::
+
+        summary = combine(name.data, age.data).map(lambda pair: f"{pair[0]} is {pair[1]}")
+    """
+    if len(flows) < 2:
+        raise TypeError(f"combine() needs at least two flows, got {len(flows)}")
+    for position, candidate in enumerate(flows, 1):
+        if not isinstance(candidate, Flow):
+            raise TypeError(
+                f"combine(): argument {position} is a {type(candidate).__name__}, not a Flow"
+                " (pass store.data rather than the store)"
+            )
+    return _Combined(flows)
 
 
 # --------------------------------------------------------------------------

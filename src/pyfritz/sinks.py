@@ -385,3 +385,88 @@ class _DropStage(_TakeStage[T]):
             self._left -= 1
         else:
             self._down.on_next(value)
+
+
+class _Latest:
+    """One collector of ``combine()``: the latest value of each upstream.
+
+    Emits the tuple of latest values whenever one changes, once every upstream
+    has a value; nothing while the upstreams are still being subscribed (a
+    state flow greets its new subscriber at once), then the first tuple.
+    Completes when every upstream has completed, or at once when one
+    completes without ever having a value (no tuple can ever be made); fails
+    with the first upstream error, unsubscribing from the others.
+    """
+
+    def __init__(self, down: Sink[tuple[Any, ...]], count: int) -> None:
+        self.down = down
+        self.latest: list[Any] = [_UNSET] * count
+        self.missing = count
+        self.open = count
+        self.started = False
+        self.ended = False
+        self.pending_end: BaseException | None = None
+        self.unsubs: list[Unsubscribe] = []
+
+    def input(self, index: int) -> _LatestInput:
+        return _LatestInput(self, index)
+
+    def next(self, index: int, value: Any) -> None:
+        if self.ended:
+            return
+        latest = self.latest
+        if latest[index] is _UNSET:
+            self.missing -= 1
+        latest[index] = value
+        if self.started and not self.missing:
+            self.down.on_next(tuple(latest))
+
+    def complete(self, index: int) -> None:
+        self.open -= 1
+        if self.latest[index] is _UNSET or not self.open:
+            self.end(None)
+
+    def end(self, exc: BaseException | None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if self.started:
+            self.dispose()
+            _ended(self.down, exc)
+        else:
+            self.pending_end = exc
+
+    def start(self) -> None:
+        """Every upstream is subscribed: emit the first tuple (or the end)."""
+        self.started = True
+        if not self.missing and self.pending_end is None:
+            # Also when every upstream completed while being subscribed
+            # (flow_of): their last values make one tuple before the end.
+            self.down.on_next(tuple(self.latest))
+        if self.ended:
+            self.dispose()
+            _ended(self.down, self.pending_end)
+
+    def dispose(self) -> None:
+        unsubs, self.unsubs = self.unsubs, []
+        for unsub in unsubs:
+            unsub()
+
+
+class _LatestInput:
+    """The sink ``combine()`` gives one upstream."""
+
+    __slots__ = ("index", "state")
+
+    def __init__(self, state: _Latest, index: int) -> None:
+        self.state = state
+        self.index = index
+
+    def on_next(self, value: Any) -> None:
+        self.state.next(self.index, value)
+
+    def on_error(self, exc: BaseException) -> None:
+        self.state.end(exc)
+
+    def on_complete(self) -> None:
+        self.state.complete(self.index)

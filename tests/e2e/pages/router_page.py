@@ -1,7 +1,7 @@
 # A hash router: links, back/forward, a deep link, a query parameter bound to an input.
 from pyscript import document
 
-from pyfritz.dom import button, div, input_, p, render, render_flow, span
+from pyfritz.dom import button, div, input_, p, render, span
 from pyfritz.navigation import link, router
 from pyfritz.router import Route
 
@@ -20,7 +20,7 @@ def app() -> None:
         link(nav, Route("/active", {"q": "x"}), "Active x", id="to-active")
         input_(id="q", value=query.data).inputs.values().handled_by(query.update)
         p(nav.data.map(lambda route: route.path), id="path")
-        render_flow(nav.data.map(lambda route: route.path), page)
+        nav.data.map(lambda route: route.path).render(page)  # flow.render, as in fritz2
         button("Go to done", id="go-done").clicks.handled_by(lambda _: nav.navigate("/done"))
 
 
