@@ -36,12 +36,14 @@ from .flows import (
 )
 from .history import History, history
 from .lenses import Lens, by_id, field_lens
+from .messages import Message, Severity, Validator, has_errors, run_validator
 from .reconnect import Backoff, Reconnect, ReconnectFailed, ReconnectingSession, ReconnectState
 from .resource import Codec, JsonCodec, JsonValue, Resource, unique_id
 from .router import Location, Route, Router
 from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
 from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
 from .tracker import Tracker, tracker
+from .validation import Validation, validation
 from .websocket import (
     CloseEvent,
     MessageEvent,
@@ -77,6 +79,7 @@ __all__ = [
     "Lens",
     "LensError",
     "Location",
+    "Message",
     "MessageEvent",
     "Messages",
     "MutableSharedFlow",
@@ -95,6 +98,7 @@ __all__ = [
     "Router",
     "SendException",
     "Session",
+    "Severity",
     "SharedFlow",
     "Socket",
     "State",
@@ -106,6 +110,8 @@ __all__ = [
     "SyncMode",
     "SyncStatus",
     "Tracker",
+    "Validation",
+    "Validator",
     "WebSocketError",
     "__version__",
     "by_id",
@@ -115,11 +121,14 @@ __all__ = [
     "flow",
     "flow_of",
     "handler",
+    "has_errors",
     "history",
     "live_proxies",
     "report",
+    "run_validator",
     "sync_with",
     "tracker",
     "unique_id",
+    "validation",
     "websocket",
 ]

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, Union
 
 from .errors import DecodeError
+from .messages import Message, Validator, run_validator
 
 __all__ = ["Codec", "JsonCodec", "JsonValue", "Resource", "unique_id"]
 
@@ -89,6 +90,9 @@ class Resource(Generic[T]):
         empty: the value a store starts with before the server answers.
         codec: replaces the default :class:`JsonCodec` (anything with
             ``encode(value) -> str`` and ``decode(text) -> value``).
+        validate: a validator (:mod:`pyfritz.validation`): the messages
+            about an entity. ``sync_with`` sends no value with an error, and
+            the sync server refuses one, with the same messages.
 
     Raises:
         TypeError: ``type_`` has a field of a type the default codec cannot
@@ -109,13 +113,28 @@ class Resource(Generic[T]):
         id: Callable[[T], str],
         empty: T,
         codec: Codec[T] | None = None,
+        validate: Validator[T] | None = None,
     ) -> None:
+        if validate is not None and not callable(validate):
+            raise TypeError(f"validate must be a function, not {type(validate).__name__}")
         if isinstance(type_, type) and not isinstance(empty, type_):
             raise TypeError(f"empty must be a {type_.__name__}, not {type(empty).__name__}")
         self.type = type_
         self.id = id
         self.empty = empty
         self.codec: Codec[T] = JsonCodec(type_) if codec is None else codec
+        self.validator = validate
+
+    def validate(self, value: T) -> tuple[Message, ...]:
+        """The messages of the resource's validator about ``value`` (none without one).
+
+        Example::
+
+            todo_resource.validate(Todo(""))   # (Message("title", "A title is needed"),)
+        """
+        if self.validator is None:
+            return ()
+        return run_validator(self.validator, value)
 
     def encode(self, value: T) -> str:
         """Return the JSON text of ``value``."""

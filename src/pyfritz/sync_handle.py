@@ -16,6 +16,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from .errors import SyncError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
+from .messages import Message, has_errors
 from .operators import Flow
 from .reporting import report
 from .resource import Resource
@@ -39,10 +40,14 @@ V = TypeVar("V")
 #: What a sync is doing: waiting for the server's snapshot (``connecting``),
 #: in step with the server (``synced``), with a local change not yet
 #: acknowledged (``pending``), the connection lost and being re-established
-#: (``reconnecting``), without a connection for good (``offline``), or the
+#: (``reconnecting``), without a connection for good (``offline``), the
 #: last thing that happened was an error (``error``, until the next good frame
-#: or local change).
-SyncStatus = Literal["connecting", "synced", "pending", "reconnecting", "offline", "error"]
+#: or local change), or the store holds a local change that its resource's
+#: validator finds an error in, which is kept back until it is fixed
+#: (``invalid``; :attr:`Sync.messages` says why).
+SyncStatus = Literal[
+    "connecting", "synced", "pending", "reconnecting", "offline", "error", "invalid"
+]
 
 #: The policy of ``reconnect=True`` in the revisions mode: the defaults of
 #: :class:`~pyfritz.reconnect.Reconnect` plus a heartbeat (a ping every 15 s,
@@ -266,6 +271,9 @@ class Sync(Generic[T]):
         self._status: MutableStateFlow[SyncStatus] = MutableStateFlow("connecting")
         self._errors: MutableSharedFlow[Exception] = MutableSharedFlow()
         self._stopped = False
+        # The messages of the resource's validator about the value last checked.
+        self._checked: Any = _NONE
+        self._messages: MutableStateFlow[tuple[Message, ...]] = MutableStateFlow(())
         # The value sync itself last wrote into the store: its change event
         # is the server's, not a local edit (compared by identity).
         self._written: Any = _NONE
@@ -279,6 +287,17 @@ class Sync(Generic[T]):
     def errors(self) -> SharedFlow[Exception]:
         """Refused changes, bad frames and undecodable values; the sync goes on."""
         return self._errors
+
+    @property
+    def messages(self) -> StateFlow[tuple[Message, ...]]:
+        """What the resource's validator says about the last local change (or
+        the server's messages about a refused one); empty without a validator.
+
+        Example::
+
+            p(sync.messages.map(lambda ms: "; ".join(m.text for m in ms)))
+        """
+        return self._messages
 
     @property
     def stopped(self) -> bool:
@@ -307,6 +326,18 @@ class Sync(Generic[T]):
         report(exc, context)
         self._errors.emit_nowait(exc)
         self._status.value = "error"
+
+    def _invalid(self, value: T) -> bool:
+        """Validate a local value about to be sent; whether it has an error.
+
+        Cached by identity: a value is checked once however often it is flushed.
+        """
+        if self.resource.validator is None:
+            return False
+        if value is not self._checked:
+            self._checked = value
+            self._messages.value = self.resource.validate(value)
+        return has_errors(self._messages.value)
 
     def _write(self, value: T) -> None:
         """Put a server value into the store (through its queue, like any update)."""

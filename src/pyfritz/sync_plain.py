@@ -80,6 +80,10 @@ class _PlainSync(Sync[T]):
             self._send(value)
 
     def _send(self, value: T) -> None:
+        if self._invalid(value):
+            self._dirty = False  # the fix is the next local change
+            self._status.value = "invalid"
+            return
         try:
             text = self.resource.encode(value)
         except Exception as exc:

@@ -14,6 +14,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
+from .messages import Message
 from .resource import Resource
 from .retry import Reconnect
 from .store import Store
@@ -129,6 +130,9 @@ class _RevisionSync(Sync[T]):
             return  # unreachable while joined; kept for a close racing the flush
         assert self._id is not None
         value = self.store.current
+        if self._invalid(value):
+            self._show()  # kept back, still dirty: the fix is the next local change
+            return
         seq = self._connection.next_seq()  # a seq lost to a failed encode leaves a harmless gap
         try:
             # id and seq before value: the server reads them even in a frame too large to parse.
@@ -187,6 +191,8 @@ class _RevisionSync(Sync[T]):
             status = "error"
         elif not self._joined:
             status = "connecting"
+        elif self._dirty and self._in_flight is None and self._invalid(self.store.current):
+            status = "invalid"
         elif self._in_flight is not None or self._dirty:
             status = "pending"
         else:
@@ -274,6 +280,9 @@ class _RevisionSync(Sync[T]):
             return  # another store's put of the same entity over this connection
         self._in_flight = None
         self._dirty = False  # changes made on top of the refused one go too
+        messages = _messages_of(frame.get("messages"))
+        if messages:
+            self._messages.value = messages  # the server's validator said why
         self._fail(PutRefused(self._id, seq, reason), f"sync of {self.store!r}")
         if self._server is _NONE and self._base is not _NONE:
             # The server holds nothing of this entity, so there is no state to
@@ -311,3 +320,16 @@ class _RevisionSync(Sync[T]):
         self._stop_store()
         self._leave()
         self._connection.remove(self)
+
+
+def _messages_of(raw: object) -> tuple[Message, ...]:
+    """The validation messages of a refusal (the server's, in its ``messages`` field)."""
+    if not isinstance(raw, list):
+        return ()
+    messages: list[Message] = []
+    for item in raw[:100]:  # bounded: a refusal is not a place for megabytes
+        try:
+            messages.append(Message.from_json(item))
+        except (TypeError, ValueError):
+            continue  # one malformed message does not hide the others
+    return tuple(messages)

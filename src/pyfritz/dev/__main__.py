@@ -52,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # A relative database path is taken relative to the project root (a URL as it is).
     db = args.db if args.db == ":memory:" or "://" in args.db else str(root / args.db)
+    # The project's packages (app/) are importable here too: --resources names
+    # the module that defines the resources the pages use.
+    sys.path.insert(0, str(root / "app"))
     try:
-        hub, sync = build_sync(db, args.allow_origin)
+        hub, sync = build_sync(db, args.allow_origin, resources=args.resources)
         extra = [path.resolve() for path in args.extra_root]
         app = create_app(
             root, extra_roots=extra, harness=args.harness, sync=sync, isolate=args.isolate
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pyfritz demo: http://{args.host}:{args.port}/  (sync: /sync, db: {args.db})")
         print("Ctrl-C stops", flush=True)
         serve(app, hub, host=args.host, port=args.port)
-    except StorageError as exc:
+    except (StorageError, ValueError) as exc:
         print(f"pyfritz.dev: {exc}", file=sys.stderr)
         return 2
     return 0

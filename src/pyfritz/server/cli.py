@@ -23,6 +23,7 @@ from .errors import StorageError, StorageLocked
 from .hub import Hub
 from .origins import DEFAULT_ALLOWED_ORIGINS
 from .storage import MemoryStorage, SqliteStorage, Storage
+from .validate import load_resources
 
 __all__ = ["add_sync_arguments", "build_sync", "create_app", "main", "open_storage", "serve"]
 
@@ -43,6 +44,14 @@ def add_sync_arguments(parser: argparse.ArgumentParser, *, default_db: str) -> N
         default=[],
         metavar="ORIGIN",
         help="another page origin allowed to sync (repeatable; 'scheme://host:*' for any port)",
+    )
+    parser.add_argument(
+        "--resources",
+        metavar="MODULE:NAME",
+        help=(
+            "a mapping of entity id pattern -> Resource whose validators check every put "
+            "(e.g. app.model:resources; the page imports the same module)"
+        ),
     )
 
 
@@ -67,9 +76,19 @@ def open_storage(db: str) -> Storage:
     return SqliteStorage(db)
 
 
-def build_sync(db: str, allow_origins: list[str]) -> tuple[Hub, SyncApp]:
-    """The hub over ``db`` (see :func:`open_storage`), with its ASGI endpoint."""
-    hub = Hub(open_storage(db))
+def build_sync(
+    db: str, allow_origins: list[str], *, resources: str | None = None
+) -> tuple[Hub, SyncApp]:
+    """The hub over ``db`` (see :func:`open_storage`), with its ASGI endpoint.
+
+    ``resources``: ``module:name`` of a mapping id pattern → resource
+    (:func:`~pyfritz.server.validate.load_resources`).
+
+    Raises:
+        ValueError: ``resources`` cannot be imported or is not such a mapping.
+    """
+    validators = load_resources(resources) if resources else None
+    hub = Hub(open_storage(db), resources=validators)
     return hub, sync_app(hub, allowed_origins=[*DEFAULT_ALLOWED_ORIGINS, *allow_origins])
 
 
@@ -100,14 +119,19 @@ def create_app() -> Starlette:
             pyfritz.server.cli:create_app --workers 4
 
     ``PYFRITZ_DB`` is what ``--db`` takes (default ``sync.sqlite3``);
-    ``PYFRITZ_ALLOW_ORIGINS`` more allowed page origins, separated by spaces.
+    ``PYFRITZ_ALLOW_ORIGINS`` more allowed page origins, separated by spaces;
+    ``PYFRITZ_RESOURCES`` what ``--resources`` takes.
     With SQLite, a second worker is refused at start
     (:class:`~pyfritz.server.errors.StorageLocked`) and stops the whole
     server (uvicorn's supervisor would restart it forever): use PostgreSQL.
     """
     db = os.environ.get("PYFRITZ_DB", "sync.sqlite3")
     try:
-        hub, endpoint = build_sync(db, os.environ.get("PYFRITZ_ALLOW_ORIGINS", "").split())
+        hub, endpoint = build_sync(
+            db,
+            os.environ.get("PYFRITZ_ALLOW_ORIGINS", "").split(),
+            resources=os.environ.get("PYFRITZ_RESOURCES") or None,
+        )
     except StorageLocked:
         parent = multiprocessing.parent_process()
         if parent is not None and parent.pid is not None:
@@ -139,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        hub, endpoint = build_sync(args.db, args.allow_origin)
+        hub, endpoint = build_sync(args.db, args.allow_origin, resources=args.resources)
         app = Starlette(routes=[WebSocketRoute("/sync", endpoint)])
         print(f"pyfritz.server: ws://{args.host}:{args.port}/sync (db: {args.db})", flush=True)
         serve(app, hub, host=args.host, port=args.port)
-    except StorageError as exc:
+    except (StorageError, ValueError) as exc:
         print(f"pyfritz.server: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -63,8 +63,8 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProtocolError, StorageError, StorageUnavailable
 from .protocol import (
@@ -82,6 +82,10 @@ from .protocol import (
     state_frame,
 )
 from .storage import Change, MemoryStorage, Record, Storage
+from .validate import Validators, refusal
+
+if TYPE_CHECKING:
+    from pyfritz.resource import Resource
 
 __all__ = ["MAX_VALUE", "Deliver", "Hub", "Session"]
 
@@ -119,6 +123,9 @@ class Hub:
         storage: where accepted states are committed; a fresh
             :class:`~pyfritz.server.storage.MemoryStorage` if omitted.
         max_value: the largest value accepted, in bytes of compact UTF-8 JSON.
+        resources: id pattern (``fnmatch``) → :class:`~pyfritz.resource.Resource`
+            whose validator checks every put of a matching entity (see
+            :mod:`pyfritz.server.validate`); :meth:`set` is not checked.
 
     The storage is opened by :meth:`open`, or by the first join, put, get or
     set; :meth:`close` closes it.
@@ -130,9 +137,16 @@ class Hub:
         await hub.set("p1", {"name": "Ada", "age": 36})
     """
 
-    def __init__(self, storage: Storage | None = None, *, max_value: int = MAX_VALUE) -> None:
+    def __init__(
+        self,
+        storage: Storage | None = None,
+        *,
+        max_value: int = MAX_VALUE,
+        resources: Mapping[str, Resource[Any]] | None = None,
+    ) -> None:
         if max_value <= 0:
             raise ValueError(f"max_value must be positive, not {max_value}")
+        self.validators = Validators(resources or {})
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.max_value = max_value
         # Only entities with followers are cached; the storage has the rest.
@@ -507,6 +521,13 @@ class Session:
         if value is None:
             self._refuse(ProtocolError("put: field 'value' must not be null", id=id, seq=seq))
             return
+        if self._hub.validators:
+            refused = refusal(self._hub.validators.check(id, value))
+            if refused is not None:
+                reason, messages = refused
+                logger.info("refused a put of %r by client %s: invalid", id, self.client)
+                self._deliver(error_frame(id, seq, reason, messages=messages))
+                return
         try:
             rev = await self._hub._accept(id, value, self, seq)
         except ValueError as exc:

@@ -285,9 +285,17 @@ def state_frame(id: str, rev: int, value: str, origin: str | None, seq: int | No
     )
 
 
-def error_frame(id: str | None, seq: int | None, reason: str) -> str:
-    """An ``error`` frame (``id``/``seq`` null when they could not be read)."""
-    return f'{{"op":"error","id":{_str(id)},"seq":{_int(seq)},"reason":{json.dumps(reason)}}}'
+def error_frame(
+    id: str | None, seq: int | None, reason: str, *, messages: list[dict[str, str]] | None = None
+) -> str:
+    """An ``error`` frame (``id``/``seq`` null when they could not be read).
+
+    ``messages``: the validator's messages about a refused value, if any.
+    """
+    frame = f'{{"op":"error","id":{_str(id)},"seq":{_int(seq)},"reason":{json.dumps(reason)}'
+    if messages is not None:
+        frame += f',"messages":{json.dumps(messages, separators=(",", ":"))}'
+    return frame + "}"
 
 
 def pong_frame(t: Any) -> str:
