@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Browser
 from starlette.routing import BaseRoute
 
-from bench import endpoints, fanout, reconnect, sync_endpoints
+from bench import cluster, endpoints, fanout, reconnect, sync_endpoints
 
 __all__ = ["BENCHES", "Bench"]
 
@@ -143,6 +143,27 @@ BENCHES: dict[str, Bench] = {
                 "warm-up round that is not counted."
             ),
             driver=fanout.run,
+        ),
+        Bench(
+            name="cluster",
+            page="bench.cluster",
+            title="The sync server on PostgreSQL: 1, 2 and 3 nodes against one SQLite node",
+            description=(
+                "Driven from Python (`bench/cluster.py`), no browser: `python -m "
+                "pyfritz.server` processes over one real PostgreSQL server (started for the "
+                "run, `fsync=off` as in the tests) or over a SQLite file. **Fan-out**: "
+                f"{cluster.CLIENTS} `websockets` clients spread round robin over the nodes "
+                "and a producer on the first node join one entity; the producer sends bursts "
+                f"of {cluster.PUTS} puts ({cluster.BURSTS} per round), each timed until every "
+                "client has the last state; CPU is the nodes' (and, in the third table, also "
+                "every PostgreSQL process's) user + system time per delivered state. "
+                "**Latency**: client A puts, client B receives the `state` (on another node, "
+                f"or the same one), {cluster.EDITS} edits per round, each acknowledged before "
+                "the next; no DOM (the browser's part, in `sync_latency.md`, is the same for "
+                "every variant). Variants alternate in rounds after a warm-up round that is "
+                "not counted."
+            ),
+            driver=cluster.run,
         ),
     ]
 }

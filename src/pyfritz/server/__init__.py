@@ -3,7 +3,9 @@
 CPython only; it never ships to the browser. The pieces, sans-I/O first:
 
 * :mod:`~pyfritz.server.protocol`: the frames of the sync protocol (DESIGN.md section 4);
-* :mod:`~pyfritz.server.storage`: :class:`SqliteStorage` (default) and :class:`MemoryStorage`;
+* :mod:`~pyfritz.server.storage`: :class:`SqliteStorage` (default, one process) and
+  :class:`MemoryStorage`; :mod:`~pyfritz.server.storage_pg`: ``PostgresStorage``
+  (any number of processes over one PostgreSQL database; needs ``pyfritz-web[postgres]``);
 * :mod:`~pyfritz.server.hub`: :class:`Hub` (entities, revisions, followers) and its
   per-connection :class:`Session`; :meth:`Hub.set` changes an entity from server code;
 * :mod:`~pyfritz.server.origins`: the ``Origin`` allow-list;
