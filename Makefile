@@ -8,23 +8,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck unit e2e site bench clean browser servers
+.PHONY: setup demo test lint typecheck unit e2e site dist bench clean browser servers
 
-setup: $(VENV)/.installed node_modules/.installed static/vendor/versions.json browser servers
+RUNTIME_MANIFEST := runtime/src/pyfritz_runtime/files/manifest.json
 
-$(VENV)/.installed: pyproject.toml
+setup: $(VENV)/.installed browser servers
+
+# The runtime wheel (pyfritz-web-runtime) is not on PyPI: naming its folder on
+# the same pip command line makes pip take it from here, never from an index.
+$(VENV)/.installed: pyproject.toml runtime/pyproject.toml $(RUNTIME_MANIFEST)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pyfritz needs Python >= 3.11")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./runtime -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-static/vendor/versions.json: node_modules/.installed tools/vendor.py
-	$(PY) tools/vendor.py
+# Node.js is needed here only: the runtime files become package data.
+$(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py
+	$(PYTHON) tools/vendor.py
 
 browser: $(VENV)/.installed
 	@$(PY) tools/ensure_browser.py
@@ -32,8 +37,9 @@ browser: $(VENV)/.installed
 servers: $(VENV)/.installed
 	@$(PY) tools/ensure_servers.py
 
+# The demo is a project like any `pyfritz new` makes, served by the same command.
 demo: setup
-	$(PY) -m pyfritz.dev --host $(HOST) --port $(PORT)
+	$(VENV)/bin/pyfritz dev . --host $(HOST) --port $(PORT) --db demo.sqlite3
 
 test: setup lint typecheck unit e2e
 
@@ -42,7 +48,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy src app
+	$(VENV)/bin/mypy src app runtime/src
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
@@ -51,10 +57,16 @@ e2e: setup
 	$(PY) -m pytest tests/e2e -q $(PYTEST_ARGS)
 
 site: setup
-	$(PY) -m pyfritz.dev.site --out site
+	$(VENV)/bin/pyfritz build . --out site
+
+# The two wheels: pyfritz-web (framework, server, CLI) and pyfritz-web-runtime.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist . ./runtime
+	@ls -l dist
 
 bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf site static/vendor node_modules $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf site dist runtime/src/pyfritz_runtime/files node_modules $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -44,6 +44,7 @@ from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
 from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
 from .tracker import Tracker, tracker
 from .validation import Validation, validation
+from .urls import sync_url, websocket_url
 from .websocket import (
     CloseEvent,
     MessageEvent,
@@ -126,9 +127,11 @@ __all__ = [
     "live_proxies",
     "report",
     "run_validator",
+    "sync_url",
     "sync_with",
     "tracker",
     "unique_id",
     "validation",
     "websocket",
+    "websocket_url",
 ]

@@ -42,8 +42,16 @@ def _js() -> Any:
 
 
 def new_websocket(url: str, protocols: Sequence[str]) -> Any:
-    """Open ``new WebSocket(url, protocols)``; the browser's error if it refuses."""
+    """Open ``new WebSocket(url, protocols)``; the browser's error if it refuses.
+
+    A relative ``url`` (``"/sync"``) or an ``http(s)`` one is resolved against
+    the page's URL first (:func:`pyfritz.urls.websocket_url`).
+    """
     js = _js()
+    if not url.startswith(("ws://", "wss://")):
+        from .urls import websocket_url
+
+        url = websocket_url(url, str(js.location.href))
     if protocols:
         return js.WebSocket.new(url, js.Array.of(*protocols))
     return js.WebSocket.new(url)

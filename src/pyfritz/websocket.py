@@ -712,7 +712,9 @@ def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> S
     """Describe a WebSocket endpoint with optional sub-protocols; connect later.
 
     Args:
-        url: a ``ws://`` or ``wss://`` URL.
+        url: a ``ws://`` or ``wss://`` URL, or one relative to the page
+            (``"/sync"``): it is resolved against the page's URL on connect,
+            ``http`` → ``ws``, ``https`` → ``wss`` (see :func:`pyfritz.sync_url`).
         protocols: sub-protocols to offer; the chosen one is ``Session.protocol``.
         capacity: how many messages (65,536 by default) each collector (and
             the backlog before the first collector) may hold before it is

@@ -1,11 +1,17 @@
-"""The ASGI application behind ``make demo``: pages, runtime, archive, WebSockets.
+"""The ASGI application behind ``pyfritz dev``: pages, runtime, archive, WebSockets.
 
 Routes:
 
 * ``/`` and ``/<page>.html``, ``/pyscript.toml``, ``/static/...``: static files
   from the project root (and from any extra roots, e.g. the e2e test pages);
-* ``/pkg/app.zip``: the browser packages, packed on each request so an edited
-  module is live on the next reload;
+* ``/runtime/pyscript/...``, ``/runtime/pyodide/...``: the pinned runtime from
+  the ``pyfritz-web-runtime`` package (revalidated by ETag: the URLs are not
+  versioned in development);
+* ``/pkg/app.zip``: the browser packages, rebuilt when a source changed (off
+  the event loop) and cached otherwise, so an edited module is live on the next
+  reload;
+* ``/_pyfritz/reload.js`` and ``/_pyfritz/reload`` with ``reload=True``: pages
+  reload themselves when a source changes (see :mod:`pyfritz.dev.reload`);
 * ``/ws/echo``: a WebSocket that sends every frame back (text as text, binary
   as binary) and accepts the first sub-protocol the client offers;
 * ``/sync``: the sync server, when one is given.
@@ -14,19 +20,30 @@ Routes:
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .bundle import BUNDLE_PATH, build_bundle
+from .bundle import BUNDLE_PATH, BundleCache
+from .project import CONFIG, RUNTIME_URL, ProjectError, check_config
+from .reload import RELOAD_SCRIPT, RELOAD_SOCKET, SCRIPT_FILE, inject_reload, reload_endpoint
 
-__all__ = ["SITE_ENTRIES", "create_app", "echo_endpoint", "echo_frames", "resolve_site_file"]
+__all__ = [
+    "SITE_ENTRIES",
+    "create_app",
+    "echo_endpoint",
+    "echo_frames",
+    "resolve_site_file",
+    "runtime_app",
+]
 
 # Types the browser is strict about: module scripts must be JavaScript and
 # WebAssembly.instantiateStreaming requires application/wasm.
@@ -106,6 +123,39 @@ async def echo_frames(websocket: WebSocket) -> None:
         return
 
 
+class _Revalidated(StaticFiles):
+    """Static files that the browser must revalidate (ETag) before each use."""
+
+    def __init__(self, directory: Path, headers: dict[str, str]) -> None:
+        super().__init__(directory=directory)
+        self._headers = {"Cache-Control": "no-cache", **headers}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))  # type: ignore[call-overload]
+                raw += [(k.lower().encode(), v.encode()) for k, v in self._headers.items()]
+                message["headers"] = raw
+            await send(message)
+
+        await super().__call__(scope, receive, with_headers)  # type: ignore[arg-type]
+
+
+def runtime_app(headers: dict[str, str] | None = None) -> list[BaseRoute]:
+    """Return the routes serving the runtime package's ``pyscript/`` and ``pyodide/`` folders.
+
+    Raises:
+        pyfritz_runtime.RuntimeMissing: the runtime files are not installed.
+    """
+    from pyfritz_runtime import load_manifest
+
+    manifest = load_manifest()
+    return [
+        Mount(f"/{RUNTIME_URL}{part}", _Revalidated(manifest.root / part, headers or {}))
+        for part in ("pyscript", "pyodide")
+    ]
+
+
 def create_app(
     root: Path,
     *,
@@ -114,6 +164,7 @@ def create_app(
     routes: Sequence[BaseRoute] = (),
     isolate: bool = False,
     harness: bool = False,
+    reload: bool = False,
 ) -> Starlette:
     """Build the dev server application.
 
@@ -127,6 +178,8 @@ def create_app(
         isolate: send COOP/COEP headers (cross-origin isolation, for benchmarks).
         harness: serve ``/harness.html?py=<name>``, a page that runs ``<name>.py``
             from an extra root (the e2e tests and benchmarks use it).
+        reload: add the reload script to every page, so that open pages reload
+            when a source of the project changes.
 
     Example::
 
@@ -134,36 +187,67 @@ def create_app(
         uvicorn.run(create_app(Path(".")), host="127.0.0.1", port=8000)
     """
     roots = [root, *extra_roots]
-    app_dir = root / "app"
     extra_headers = dict(_ISOLATION_HEADERS) if isolate else {}
+    fresh = {"Cache-Control": "no-cache", **extra_headers}
+    cache = BundleCache(root / "app")
 
     async def bundle(request: Request) -> Response:
-        return Response(
-            build_bundle(app_dir),
-            media_type="application/zip",
-            headers={"Cache-Control": "no-store", **extra_headers},
-        )
+        try:
+            built = await run_in_threadpool(cache.get)
+        except (OSError, ValueError) as exc:
+            return PlainTextResponse(f"pkg/app.zip: {exc}", status_code=500, headers=fresh)
+        etag = f'"{built.digest}"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag, **fresh})
+        return Response(built.data, media_type="application/zip", headers={"ETag": etag, **fresh})
 
     async def static(request: Request) -> Response:
         path = resolve_site_file(roots, request.url.path)
         if path is None:
             return PlainTextResponse("not found", status_code=404, headers=extra_headers)
-        # The runtime is pinned and large: let the browser cache it; everything
-        # else must be fresh after an edit.
-        vendored = "/static/vendor/" in request.url.path
-        cache = "public, max-age=3600" if vendored else "no-cache"
-        return FileResponse(path, headers={"Cache-Control": cache, **extra_headers})
+        if path.name == CONFIG and path.parent == root:
+            # Checked on every request: an edit that cannot work says why
+            # instead of leaving a blank page.
+            try:
+                check_config(path.read_text(encoding="utf-8"), where=str(path))
+            except ProjectError as exc:
+                return PlainTextResponse(str(exc), status_code=500, headers=fresh)
+        if reload and path.suffix == ".html":
+            html = inject_reload(path.read_text(encoding="utf-8"))
+            return HTMLResponse(html, headers=fresh)
+        return FileResponse(path, headers=fresh)
 
     async def harness_page(request: Request) -> Response:
-        return FileResponse(_HARNESS, headers={"Cache-Control": "no-cache", **extra_headers})
+        return FileResponse(_HARNESS, headers=fresh)
+
+    async def reload_script(request: Request) -> Response:
+        return FileResponse(SCRIPT_FILE, media_type="text/javascript", headers=fresh)
+
+    def sources() -> Hashable:
+        pages = [
+            path
+            for base in roots
+            for pattern in (*SITE_ENTRIES[:2], "static/**/*")
+            for path in base.glob(pattern)
+            if path.is_file()
+        ]
+        try:
+            return cache.sources(), tuple((str(p), p.stat().st_mtime_ns) for p in sorted(pages))
+        except (OSError, ValueError):
+            # A file went away mid-walk, or app/ is broken: compare again later.
+            return None
 
     all_routes: list[BaseRoute] = [
         *routes,
         Route("/" + BUNDLE_PATH, bundle),
         WebSocketRoute("/ws/echo", echo_endpoint),
+        *runtime_app(extra_headers),
     ]
     if harness:
         all_routes.append(Route("/harness.html", harness_page))
+    if reload:
+        all_routes.append(Route(RELOAD_SCRIPT, reload_script))
+        all_routes.append(WebSocketRoute(RELOAD_SOCKET, reload_endpoint(sources)))
     if sync is not None:
         # A WebSocketRoute, not a Mount: a Mount matches only "/sync/..." and a
         # WebSocket request gets no trailing-slash redirect.

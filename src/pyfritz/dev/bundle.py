@@ -5,11 +5,17 @@ unpacks into the browser's working directory (on ``sys.path``). The archive
 holds the framework (``pyfritz`` without its CPython-only parts) and every
 package of the project's ``app/`` folder. Building it from the folders means a
 new module needs no edit anywhere: there is no file list to keep in step.
+
+:class:`BundleCache` keeps the last archive and builds a new one only when a
+member file was added, removed or changed (by name, size and mtime), which is
+what lets the dev server answer every reload without packing again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,9 +24,12 @@ __all__ = [
     "BUNDLE_PATH",
     "CPYTHON_ONLY",
     "FRAMEWORK_DIR",
+    "Bundle",
+    "BundleCache",
     "app_packages",
     "build_bundle",
     "bundle_members",
+    "fingerprint",
 ]
 
 #: Where the archive is served, relative to the site root.
@@ -86,15 +95,72 @@ def bundle_members(
     return dict(sorted(members.items()))
 
 
-def build_bundle(
-    app_dir: Path, packages: Iterable[Path] | None = None, *, framework: Path | None = FRAMEWORK_DIR
-) -> bytes:
-    """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`)."""
+def _pack(members: dict[str, Path]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, source in bundle_members(app_dir, packages, framework=framework).items():
+        for name, source in members.items():
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, source.read_bytes())
     return buffer.getvalue()
+
+
+def build_bundle(
+    app_dir: Path, packages: Iterable[Path] | None = None, *, framework: Path | None = FRAMEWORK_DIR
+) -> bytes:
+    """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`)."""
+    return _pack(bundle_members(app_dir, packages, framework=framework))
+
+
+def fingerprint(members: dict[str, Path]) -> tuple[tuple[str, int, int], ...]:
+    """Return what identifies the members' current contents: name, size, mtime (ns)."""
+    stats = ((name, path.stat()) for name, path in members.items())
+    return tuple((name, stat.st_size, stat.st_mtime_ns) for name, stat in stats)
+
+
+class Bundle:
+    """One built archive: its bytes and a short content hash (an ETag, a file name)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.digest = hashlib.sha256(data).hexdigest()[:16]
+
+
+class BundleCache:
+    """The archive of one project, rebuilt only when a source changed.
+
+    :meth:`get` walks and stats the sources and packs them only if they differ
+    from the last call; it does file I/O, so async code calls it in a thread
+    (``starlette.concurrency.run_in_threadpool``). Thread-safe.
+
+    Example::
+
+        cache = BundleCache(Path("app"))
+        first = cache.get()
+        assert cache.get() is first     # nothing changed: the same archive
+    """
+
+    def __init__(self, app_dir: Path, *, framework: Path | None = FRAMEWORK_DIR) -> None:
+        self._app_dir = app_dir
+        self._framework = framework
+        self._lock = threading.Lock()
+        self._key: tuple[tuple[str, int, int], ...] | None = None
+        self._bundle: Bundle | None = None
+        #: How many archives were packed (for tests: a cached answer packs none).
+        self.builds = 0
+
+    def sources(self) -> tuple[tuple[str, int, int], ...]:
+        """Return the current fingerprint of the sources (see :func:`fingerprint`)."""
+        return fingerprint(bundle_members(self._app_dir, framework=self._framework))
+
+    def get(self) -> Bundle:
+        """Return the archive for the sources as they are now."""
+        with self._lock:
+            members = bundle_members(self._app_dir, framework=self._framework)
+            key = fingerprint(members)
+            if self._bundle is None or key != self._key:
+                self._bundle = Bundle(_pack(members))
+                self._key = key
+                self.builds += 1
+            return self._bundle

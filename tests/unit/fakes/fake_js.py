@@ -199,7 +199,9 @@ class FakeJs:
     """
 
     def __init__(self) -> None:
-        self.window = FakeEventTarget()
+        #: The page's URL, for relative WebSocket URLs (``js.location``, ``window.location``).
+        self.location = SimpleNamespace(href="https://example.org/app/index.html", search="")
+        self.window = FakeEventTarget(location=self.location)
         self.document = FakeEventTarget(visibilityState="visible")
         self.sockets: list[FakeWebSocket] = []
         self.proxies: list[FakeProxy] = []

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pyfritz.dev.bundle import CPYTHON_ONLY, FRAMEWORK_DIR, build_bundle, bundle_members
+from pyfritz.dev.bundle import (
+    CPYTHON_ONLY,
+    FRAMEWORK_DIR,
+    BundleCache,
+    build_bundle,
+    bundle_members,
+)
 
 APP = Path(__file__).resolve().parents[4] / "app"
 
@@ -65,3 +71,18 @@ def test_an_app_package_named_pyfritz_is_refused(tmp_path: Path) -> None:
     (tmp_path / "pyfritz" / "__init__.py").write_text("")
     with pytest.raises(ValueError, match="may not be named pyfritz"):
         bundle_members(tmp_path)
+
+
+def test_the_cache_packs_again_only_when_a_source_changes(tmp_path: Path) -> None:
+    package = tmp_path / "kanban"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    cache = BundleCache(tmp_path)
+    first = cache.get()
+    assert cache.get() is first
+    assert cache.builds == 1
+    (package / "board.py").write_text("X = 1\n")
+    second = cache.get()
+    assert second.digest != first.digest
+    assert zipfile.ZipFile(io.BytesIO(second.data)).read("kanban/board.py") == b"X = 1\n"
+    assert cache.builds == 2
