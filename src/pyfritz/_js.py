@@ -42,16 +42,8 @@ def _js() -> Any:
 
 
 def new_websocket(url: str, protocols: Sequence[str]) -> Any:
-    """Open ``new WebSocket(url, protocols)``; the browser's error if it refuses.
-
-    A relative ``url`` (``"/sync"``) or an ``http(s)`` one is resolved against
-    the page's URL first (:func:`pyfritz.urls.websocket_url`).
-    """
+    """Open ``new WebSocket(url, protocols)``; the browser's error if it refuses."""
     js = _js()
-    if not url.startswith(("ws://", "wss://")):
-        from .urls import websocket_url
-
-        url = websocket_url(url, str(js.location.href))
     if protocols:
         return js.WebSocket.new(url, js.Array.of(*protocols))
     return js.WebSocket.new(url)
@@ -139,12 +131,17 @@ def forward_data(proxy: Any) -> Any:
 
 # --- dom --- (helpers for pyfritz.dom and pyfritz.events)
 
-__all__ += ["document", "window"]
+__all__ += ["document", "page_url", "window"]
 
 
 def document() -> Any:
     """The page's ``document``."""
     return _js().document
+
+
+def page_url() -> str:
+    """The page's URL (``location.href``), which relative WebSocket URLs resolve against."""
+    return str(_js().location.href)
 
 
 def window() -> Any:

@@ -58,7 +58,7 @@ def sync_url(path: str = "/sync", *, location: Any = None) -> str:
     if location is None:
         from . import _js
 
-        location = _js.window().location
+        location = _js.window().location  # the page's, in the browser
     explicit = parse_qs(str(location.search).lstrip("?")).get("sync")
     if explicit:
         return explicit[0]

@@ -61,6 +61,7 @@ from .flows import (
 )
 from .links import _check_close
 from .reconnect import Clock, Reconnect, ReconnectingSession
+from .urls import websocket_url
 
 __all__ = [
     "CloseEvent",
@@ -262,6 +263,11 @@ def _encode(data: object) -> Any:
     )
 
 
+def _absolute(url: str) -> str:
+    # "/sync" or an http(s) URL: resolved against the page (pyfritz.urls).
+    return url if url.startswith(("ws://", "wss://")) else websocket_url(url, _js.page_url())
+
+
 def _destroy_all(proxies: tuple[Any, ...]) -> None:
     for proxy in proxies:
         _js.destroy_proxy(proxy)
@@ -309,7 +315,7 @@ class Session:
         self._unanswered = False
         self._reply_waiter: asyncio.Future[None] | None = None
         try:
-            ws = _js.new_websocket(socket.url, socket.protocols)
+            ws = _js.new_websocket(_absolute(socket.url), socket.protocols)
         except Exception as exc:
             raise ConnectionException(socket.url, str(exc)) from exc
         ws.binaryType = "arraybuffer"
