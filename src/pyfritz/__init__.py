@@ -43,8 +43,8 @@ from .router import Location, Route, Router
 from .store import Handler, HandlerMethod, RootStore, Store, SubStore, handler
 from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStatus, sync_with
 from .tracker import Tracker, tracker
-from .validation import Validation, validation
 from .urls import sync_url, websocket_url
+from .validation import Validation, validation
 from .websocket import (
     CloseEvent,
     MessageEvent,

@@ -31,15 +31,20 @@ def run_dev(
     isolate: bool = False,
     extra_roots: Sequence[Path] = (),
     harness: bool = False,
+    resources: str | None = None,
 ) -> None:
     """Serve the project at ``root`` until interrupted.
 
     A relative ``db`` file is taken relative to ``root`` (a URL as it is).
+    ``resources`` (``module:name``) names the project's resources whose
+    validators the sync server runs on every put; the project's ``app/``
+    packages are importable for that.
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
         pyfritz_runtime.RuntimeMissing: the runtime is not installed.
         pyfritz.server.errors.StorageError: the database cannot be opened.
+        ValueError: ``resources`` cannot be imported.
 
     Example::
 
@@ -51,7 +56,9 @@ def run_dev(
     manifest = load_manifest()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     database = db if db == ":memory:" or "://" in db else str(root / db)
-    hub, sync = build_sync(database, list(allow_origins))
+    # The project's packages (app/) are importable here too, for --resources.
+    sys.path.insert(0, str(root / "app"))
+    hub, sync = build_sync(database, list(allow_origins), resources=resources)
     app = create_app(
         root, extra_roots=extra_roots, sync=sync, isolate=isolate, harness=harness, reload=reload
     )
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None, *, prog: str = "pyfritz dev") -> int:
             isolate=args.isolate,
             extra_roots=[path.resolve() for path in args.extra_root],
             harness=args.harness,
+            resources=args.resources,
         )
     except (OSError, ValueError, StorageError) as exc:
         # ProjectError, RuntimeMissing, a locked database: the message says what to do.
