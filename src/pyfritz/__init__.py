@@ -45,6 +45,7 @@ from .sync import SYNC_RECONNECT, BadFrame, PutRefused, Sync, SyncMode, SyncStat
 from .tracker import Tracker, tracker
 from .urls import sync_url, websocket_url
 from .validation import Validation, validation
+from .views import ListView, view
 from .websocket import (
     CloseEvent,
     MessageEvent,
@@ -79,6 +80,7 @@ __all__ = [
     "JsonValue",
     "Lens",
     "LensError",
+    "ListView",
     "Location",
     "Message",
     "MessageEvent",
@@ -132,6 +134,7 @@ __all__ = [
     "tracker",
     "unique_id",
     "validation",
+    "view",
     "websocket",
     "websocket_url",
 ]

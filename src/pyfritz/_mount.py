@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, overload
@@ -35,6 +36,7 @@ from . import _js, operators
 from .flows import Flow, report
 from .keyed import diff
 from .store import Store, SubStore
+from .views import ListView
 
 __all__ = [
     "Mount",
@@ -150,10 +152,25 @@ def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) ->
     finally:
         del _parents[depth:]
         _scope = saved
+    if isinstance(result, asyncio.Future):
+        # A lambda ending in `.handled_by(...)` or `.watch()` returns the
+        # collector's task: it is already running, owned like any binding.
+        return
     if inspect.isawaitable(result):
         if inspect.iscoroutine(result):
             result.close()  # or Python warns it was never awaited
-        raise TypeError(f"render functions must be synchronous, {fn!r} returned an awaitable")
+            raise TypeError(
+                f"render functions must be synchronous: {_name(fn)} is an async function. "
+                "Do the async work in an async handler of a store and render the store's data."
+            )
+        raise TypeError(
+            f"render functions must be synchronous: {_name(fn)} returned "
+            f"{type(result).__name__}, an awaitable; return nothing instead"
+        )
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
 
 
 def on_dispose(cleanup: Callable[[], object]) -> None:
@@ -370,7 +387,7 @@ class _Rows:
         end: Any,
         id_fn: Callable[[Any], Hashable],
         item: Callable[[Any], object],
-        store: Store[Any] | None,
+        store: Store[Any] | ListView[Any] | None,
     ) -> None:
         self._scope = scope
         self._end = end
@@ -444,6 +461,14 @@ def render_each(
 ) -> None: ...
 @overload
 def render_each(
+    source: ListView[T],
+    /,
+    *,
+    id: Callable[[T], Hashable],
+    item: Callable[[SubStore[T]], object],
+) -> None: ...
+@overload
+def render_each(
     source: Flow[list[T]] | Flow[tuple[T, ...]],
     /,
     *,
@@ -453,7 +478,7 @@ def render_each(
 
 
 def render_each(
-    source: Store[Any] | Flow[Any],
+    source: Store[Any] | ListView[Any] | Flow[Any],
     /,
     *,
     id: Callable[[Any], Hashable],
@@ -473,6 +498,8 @@ def render_each(
       (``store.sub_by_id(id, key)``). The row is built once per id and
       follows its element through the sub-store's flows; use this for rows
       that edit their element.
+    * ``source`` is a :func:`~pyfritz.views.view` of a list store (filtered,
+      sorted): the same sub-store of the element in the whole list.
     * ``source`` is a flow of lists: the element itself. A kept row whose
       element changed (``!=``) is rebuilt in place.
 
@@ -492,7 +519,7 @@ def render_each(
     _outside_slot(parent, "render_each()")
     end = _doc().createComment("/render_each")
     parent.appendChild(end)
-    if isinstance(source, Store):
+    if isinstance(source, (Store, ListView)):
         rows = _Rows(scope, end, id, item, source)
         _bind(scope, source.data, rows.update)
     else:

@@ -25,8 +25,13 @@ Arguments of every tag function (and :func:`tag` for any other name):
   ``data-id``, ``aria_label`` sets ``aria-label``; a trailing ``_`` is
   dropped (``for_="name"`` sets ``for``). ``True`` sets an empty attribute,
   ``False``/``None`` removes it.
-* ``classes``: a class string, a flow of one, or a mapping from class name
-  to a bool or a flow of bools (``classes={"row": True, "done": done.data}``).
+* ``classes``: a class string, a list of names, a flow of a string, or a
+  mapping from class name to a bool or a flow of bools
+  (``classes={"row": True, "done": done.data}``).
+* ``bind``: a store edited by the element, both ways (an ``<input>``'s or
+  ``<textarea>``'s text on every keystroke, a checkbox's ``checked``, a
+  ``<select>``'s value): ``input_(bind=name)`` is
+  ``input_(value=name.data).inputs.values().handled_by(name.update)``.
 * ``value`` (``str``), ``checked``, ``disabled`` (``bool``) set the DOM
   *property*, which is what the user sees and edits (the attribute is only
   the default).
@@ -49,7 +54,7 @@ is alive, for leak tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, Union
 
 # The mount layer: its public names are re-exported, the underscored ones are
@@ -71,6 +76,7 @@ from ._mount import (
 )
 from .events import DomEvents, Listeners, live_listeners
 from .flows import Flow
+from .store import Store
 
 __all__ = [
     "Attr",
@@ -132,7 +138,9 @@ Text = Union[str, int, float, None, Flow[Any]]  # noqa: UP007 -- runtime alias o
 #: An attribute value; ``True`` sets it empty, ``False``/``None`` removes it.
 Attr = Union[str, int, float, bool, None, Flow[Any]]  # noqa: UP007
 #: The ``classes`` argument.
-Classes = Union[str, Flow[str], Mapping[str, Union[bool, Flow[bool]]]]  # noqa: UP007
+Classes = Union[  # noqa: UP007
+    str, Flow[str], Sequence[str], Mapping[str, Union[bool, Flow[bool]]]  # noqa: UP007
+]
 
 
 def _set_attr(node: Any, name: str, value: Any) -> None:
@@ -249,6 +257,7 @@ def _make(
     disabled: bool | Flow[bool] | None,
     unsafe_html: str | Flow[str] | None,
     attrs: Mapping[str, Attr],
+    bind: Store[Any] | None = None,
 ) -> Element:
     parent, scope = _context()
     node = _doc().createElement(name)
@@ -274,8 +283,32 @@ def _make(
         _property(scope, node, "checked", checked, bool)
     if disabled is not None:
         _property(scope, node, "disabled", disabled, bool)
+    if bind is not None:
+        _bind_store(element, name, attrs.get("type"), bind, value, checked)
     parent.appendChild(node)
     return element
+
+
+def _bind_store(
+    element: Element, name: str, kind: Attr, store: Store[Any], value: Any, checked: Any
+) -> None:
+    """Two-way binding: the property from the store, the user's edits into it."""
+    if not isinstance(store, Store):
+        raise TypeError(f"bind= takes a store (e.g. store.sub('name')), not {type(store).__name__}")
+    if value is not None or checked is not None:
+        raise TypeError("bind= sets value/checked itself; pass bind= or value=/checked=, not both")
+    scope = element._scope
+    if name == "input" and kind in ("checkbox", "radio"):
+        _property(scope, element._node, "checked", store.data, bool)
+        element.changes.checked().handled_by(store.update)
+    elif name in ("input", "textarea"):
+        _value(scope, element, store.data)
+        element.inputs.values().handled_by(store.update)
+    elif name == "select":
+        _value(scope, element, store.data)
+        element.changes.values().handled_by(store.update)
+    else:
+        raise TypeError(f"bind= works on input, textarea and select, not <{name}>")
 
 
 def _attribute(scope: _Scope, node: Any, name: str, value: Attr) -> None:
@@ -315,13 +348,19 @@ def _classes(scope: _Scope, node: Any, classes: Classes) -> None:
         node.className = classes
     elif isinstance(classes, Flow):
         _bind(scope, classes, lambda v: setattr(node, "className", _as_text(v)))
-    else:
+    elif isinstance(classes, Mapping):
         class_list = node.classList
         for name, on in classes.items():
             if isinstance(on, Flow):
                 _bind(scope, on, _toggle(class_list, name))
             elif on:
                 class_list.add(name)
+    else:
+        names = [name for name in classes if name]
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"classes: a list of class names holds {name!r}, not a str")
+        node.className = " ".join(names)
 
 
 def _toggle(class_list: Any, name: str) -> Callable[[Any], None]:
@@ -367,6 +406,7 @@ class ElementFactory(Protocol):
         checked: bool | Flow[bool] | None = None,
         disabled: bool | Flow[bool] | None = None,
         unsafe_html: str | Flow[str] | None = None,
+        bind: Store[Any] | None = None,
         **attrs: Attr,
     ) -> Element:
         """Make the element, append it to the current parent and return it."""
@@ -384,6 +424,7 @@ def tag(
     checked: bool | Flow[bool] | None = None,
     disabled: bool | Flow[bool] | None = None,
     unsafe_html: str | Flow[str] | None = None,
+    bind: Store[Any] | None = None,
     **attrs: Attr,
 ) -> Element:
     """Make an element with any tag name (custom elements, SVG-less rarities).
@@ -402,7 +443,9 @@ def tag(
     """
     if not _TAG_NAME.fullmatch(name):
         raise ValueError(f"not a valid tag name: {name!r}")
-    return _make(name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs)
+    return _make(
+        name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs, bind
+    )
 
 
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
@@ -418,10 +461,11 @@ def _factory(name: str) -> ElementFactory:
         checked: bool | Flow[bool] | None = None,
         disabled: bool | Flow[bool] | None = None,
         unsafe_html: str | Flow[str] | None = None,
+        bind: Store[Any] | None = None,
         **attrs: Attr,
     ) -> Element:
         return _make(
-            name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs
+            name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs, bind
         )
 
     make.__name__ = make.__qualname__ = name if name != "input" else "input_"

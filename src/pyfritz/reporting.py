@@ -9,9 +9,12 @@ without the reporting depending on them.
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
+from types import TracebackType
 
 __all__ = ["add_listener", "report"]
 
@@ -33,8 +36,43 @@ def report(exc: BaseException, context: str = "") -> None:
 
         errors.handled_by(lambda exc: banner.show(str(exc)))
         report(ValueError("bad input"), "while parsing")
+
+    The traceback starts at the first frame of your code (the runtime's and
+    pyfritz's own frames before it are left out); set the ``"pyfritz"``
+    logger to DEBUG for the whole one.
     """
     print(f"pyfritz: {context or 'unhandled error'}", file=sys.stderr)
-    traceback.print_exception(exc, file=sys.stderr)
+    if logging.getLogger("pyfritz").isEnabledFor(logging.DEBUG):
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        print("".join(_user_traceback(exc)), end="", file=sys.stderr)
     for listener in _listeners:
         listener(exc)
+
+
+# Frames of the runtime and of the framework itself: a traceback the user reads
+# starts at their own code (the whole one at DEBUG level of the "pyfritz" logger).
+_INTERNAL = (
+    "/_pyodide/",
+    "/pyodide/",
+    "/asyncio/",
+    "<frozen ",
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+)
+
+
+def _user_traceback(exc: BaseException) -> list[str]:
+    """The lines of ``exc``'s traceback without the runtime's and pyfritz's frames.
+
+    If no frame is left (the error is pyfritz's own), the whole traceback.
+    """
+    tb: TracebackType | None = exc.__traceback__
+    kept: TracebackType | None = None
+    while tb is not None:
+        if not any(part in tb.tb_frame.f_code.co_filename for part in _INTERNAL):
+            kept = tb
+            break
+        tb = tb.tb_next
+    if kept is None:
+        return traceback.format_exception(exc)
+    return traceback.format_exception(type(exc), exc, kept)
