@@ -17,6 +17,11 @@ import pytest
 __all__: list[str] = []
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A stable sort: each tier keeps its own order.
-    items.sort(key=lambda item: "playwright" in getattr(item, "fixturenames", ()))
+    # Last, after pytest grouped the items by their parametrized fixtures; the
+    # sort is stable, so each tier keeps that order.
+    browser_modules = {
+        item.path for item in items if "playwright" in getattr(item, "fixturenames", ())
+    }
+    items.sort(key=lambda item: item.path in browser_modules)

@@ -129,9 +129,13 @@ class PageGuard:
 
     ``allow(pattern)`` accepts console errors and failed requests matching a
     regular expression, for tests that provoke an error on purpose.
+
+    With ``intercept=False`` requests that leave loopback are only reported,
+    not aborted: Playwright's request interception turns the HTTP cache off,
+    so a test of caching watches without it.
     """
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, *, intercept: bool = True) -> None:
         self.page = page
         self.problems: list[str] = []
         self.console: list[str] = []
@@ -141,7 +145,10 @@ class PageGuard:
         page.on("requestfailed", self._on_request_failed)
         page.on("response", self._on_response)
         page.on("websocket", self._on_websocket)
-        page.route("**/*", self._on_route)
+        if intercept:
+            page.route("**/*", self._on_route)
+        else:
+            page.on("request", self._on_request)
 
     def allow(self, pattern: str) -> None:
         """Accept console errors and failed requests whose text matches ``pattern``."""
@@ -171,6 +178,10 @@ class PageGuard:
     def _on_websocket(self, websocket: WebSocket) -> None:
         if not _is_local(websocket.url):
             self._add(f"WebSocket leaves loopback: {websocket.url}")
+
+    def _on_request(self, request: Request) -> None:
+        if not _is_local(request.url):
+            self.problems.append(f"request leaves loopback: {request.url}")
 
     def _on_route(self, route: Route) -> None:
         url = route.request.url

@@ -9,15 +9,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["free_socket", "serve_asgi", "serve_static"]
+__all__ = ["free_socket", "read_headers_file", "serve_asgi", "serve_static"]
 
 
 def free_socket() -> socket.socket:
@@ -49,9 +51,15 @@ def serve_asgi(app: ASGIApp) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_static(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` with Python's plain ``http.server``; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve_static(directory: Path, *, host_headers: bool = False) -> Iterator[str]:
+    """Serve ``directory`` with Python's plain ``http.server``; yield the base URL.
+
+    With ``host_headers``, responses also carry the headers of the site's
+    ``_headers`` file (the rules ``pyfritz build`` writes for static hosts),
+    as Netlify or Cloudflare Pages would send them.
+    """
+    rules = read_headers_file(directory / "_headers") if host_headers else []
+    handler = functools.partial(_QuietHandler, directory=str(directory), rules=rules)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -62,6 +70,36 @@ def serve_static(directory: Path) -> Iterator[str]:
         httpd.server_close()
 
 
+def read_headers_file(path: Path) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+    """Parse a ``_headers`` file: a URL pattern (``*`` matches anything) on a
+    line of its own, then its indented ``Name: value`` lines."""
+    rules: list[tuple[re.Pattern[str], dict[str, str]]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            pattern = re.compile(".*".join(map(re.escape, line.strip().split("*"))) + r"\Z")
+            rules.append((pattern, {}))
+        elif rules:
+            name, _, value = line.strip().partition(":")
+            rules[-1][1][name.strip()] = value.strip()
+    return rules
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def __init__(
+        self, *args: Any, rules: list[tuple[re.Pattern[str], dict[str, str]]], **kwargs: Any
+    ) -> None:
+        self._rules = rules
+        super().__init__(*args, **kwargs)
+
+    def end_headers(self) -> None:
+        path = self.path.split("?", 1)[0]
+        for pattern, headers in self._rules:
+            if pattern.match(path):
+                for name, value in headers.items():
+                    self.send_header(name, value)
+        super().end_headers()
+
     def log_message(self, format: str, *args: object) -> None:
         """Keep the test output clean: no line per request."""

@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from pyfritz.dev.app import create_app, resolve_site_file
+from pyfritz.dev.new import create_project
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -51,3 +52,22 @@ def test_echo_endpoint_echoes_text_and_binary_and_picks_the_first_protocol(
         assert ws.receive_text() == "grüße"
         ws.send_bytes(b"\x00\xff")
         assert ws.receive_bytes() == b"\x00\xff"
+
+
+def test_a_config_edited_to_load_packages_is_answered_with_the_reason(tmp_path: Path) -> None:
+    # The archive is the one way Python reaches the page: no micropip, so a
+    # `packages` entry would leave a blank page; the dev server says why.
+    create_project("kanban", tmp_path / "k")
+    config = tmp_path / "k" / "pyscript.toml"
+    config.write_text('packages = ["./x.whl"]\n' + config.read_text())
+    response = TestClient(create_app(tmp_path / "k")).get("/pyscript.toml")
+    assert response.status_code == 500
+    assert "put a pure-Python package under app/" in response.text
+
+
+def test_the_archive_is_answered_from_the_cache_by_etag(tmp_path: Path) -> None:
+    create_project("kanban", tmp_path / "k")
+    client = TestClient(create_app(tmp_path / "k"))
+    first = client.get("/pkg/app.zip")
+    again = client.get("/pkg/app.zip", headers={"If-None-Match": first.headers["etag"]})
+    assert (first.status_code, again.status_code) == (200, 304)
