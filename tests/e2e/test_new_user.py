@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,36 @@ from pyfritz.dev.threaded import serve_static
 #: The second load may transfer at most this much (the issue's budget).
 SECOND_LOAD_BUDGET = 200 * 1024
 
+#: The commands of docs/getting-started.md, in its order; each one runs below.
+GETTING_STARTED = [
+    "python -m venv .venv && . .venv/bin/activate",
+    'pip install "pyfritz-web[server,test]"',
+    "pyfritz new demoapp",
+    "cd demoapp",
+    "pyfritz dev",
+    "pyfritz build",
+    "pyfritz serve",
+    "python -m http.server 8080 --bind 127.0.0.1 --directory site",
+    "pytest",
+]
+
 # pip, npm-free: the wheels and their dependencies take a while on a cold cache.
 _INSTALL_TIMEOUT_S = 600
+
+
+def _doc(line: str, bin_dir: Path, *extra: str, port: int | None = None) -> list[str]:
+    """The command ``line`` of the getting-started page, run from the venv's ``bin_dir``."""
+    assert line in GETTING_STARTED, line
+    # The page's fixed port (8080) becomes the free one the test picked.
+    words = [str(port) if word == "8080" and port else word for word in shlex.split(line)]
+    return [str(bin_dir / words[0]), *words[1:], *extra]
+
+
+def test_the_getting_started_page_has_exactly_the_commands_run_here() -> None:
+    page = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```sh\n(.*?)^```", page, re.M | re.S)
+    lines = [line.split(" #")[0].strip() for block in blocks for line in block.splitlines()]
+    assert [line for line in lines if line] == GETTING_STARTED
 
 
 def _run(command: list[str], *, cwd: Path, timeout: float = _INSTALL_TIMEOUT_S) -> str:
@@ -79,10 +108,11 @@ def wheels(workdir: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def bin_dir(workdir: Path, wheels: list[Path]) -> Path:
     """A fresh virtualenv with the wheels only (plus their dependencies)."""
-    env = workdir / "venv"
-    venv.create(env, with_pip=True)
-    bin_dir = env / "bin"
+    assert GETTING_STARTED[0].startswith("python -m venv .venv")
+    _run([sys.executable, "-m", "venv", ".venv"], cwd=workdir)
+    bin_dir = workdir / ".venv" / "bin"
     web, runtime = wheels
+    # `pip install "pyfritz-web[server,test]"`, from the files just built.
     install = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet"]
     _run([*install, f"{web}[server,test]", str(runtime)], cwd=workdir)
     return bin_dir
@@ -91,8 +121,9 @@ def bin_dir(workdir: Path, wheels: list[Path]) -> Path:
 @pytest.fixture(scope="session")
 def project(workdir: Path, bin_dir: Path) -> Path:
     """``pyfritz new demoapp``, run where a user would run it."""
-    out = _run([str(bin_dir / "pyfritz"), "new", "demoapp"], cwd=workdir)
+    out = _run(_doc("pyfritz new demoapp", bin_dir), cwd=workdir)
     assert "pyfritz dev" in out
+    assert GETTING_STARTED[3] == "cd demoapp"
     return workdir / "demoapp"
 
 
@@ -114,7 +145,7 @@ def _process(command: list[str], *, cwd: Path, port: int) -> Iterator[None]:
 def _sync_server(bin_dir: Path, cwd: Path) -> Iterator[str]:
     """``pyfritz serve`` on a free port (keeping nothing); yields its ``ws://`` URL."""
     port = free_port()
-    command = [str(bin_dir / "pyfritz"), "serve", "--port", str(port), "--db", ":memory:"]
+    command = _doc("pyfritz serve", bin_dir, "--port", str(port), "--db", ":memory:")
     with _process(command, cwd=cwd, port=port):
         yield f"ws://127.0.0.1:{port}/sync"
 
@@ -139,18 +170,16 @@ def _open(page: Page, url: str) -> None:
 def test_the_new_project_passes_its_own_tests(bin_dir: Path, project: Path) -> None:
     # The project's test command, from its README: its Playwright test
     # against `pyfritz dev`, with the same Chromium discovery as this repo.
-    out = _run([str(bin_dir / "pytest")], cwd=project)
+    out = _run(_doc("pytest", bin_dir), cwd=project)
     assert "1 passed" in out
 
 
 def test_the_built_site_syncs_two_pages_through_pyfritz_serve(
     bin_dir: Path, project: Path, browser: Browser
 ) -> None:
-    _run([str(bin_dir / "pyfritz"), "build"], cwd=project)
-    site = project / "site"
+    _run(_doc("pyfritz build", bin_dir), cwd=project)
     port = free_port()
-    http_server = [str(bin_dir / "python"), "-m", "http.server", str(port)]
-    http_server += ["--bind", "127.0.0.1", "--directory", str(site)]
+    http_server = _doc(GETTING_STARTED[7], bin_dir, port=port)
     with (
         _sync_server(bin_dir, project) as sync,
         _process(http_server, cwd=project, port=port),
@@ -171,7 +200,7 @@ def test_an_edited_module_reloads_the_open_page(
     editing = workdir / "editing"
     shutil.copytree(project, editing, ignore=shutil.ignore_patterns("site", "*.log"))
     port = free_port()
-    dev = [str(bin_dir / "pyfritz"), "dev", "--port", str(port), "--db", ":memory:"]
+    dev = _doc("pyfritz dev", bin_dir, "--port", str(port), "--db", ":memory:")
     with _process(dev, cwd=editing, port=port), _window(browser) as page:
         _open(page, f"http://127.0.0.1:{port}/")
         expect(page.locator("h1")).to_have_text("Shared list")
@@ -201,7 +230,7 @@ def test_a_second_load_comes_from_the_http_cache(
 ) -> None:
     site = project / "site"
     if not site.is_dir():
-        _run([str(bin_dir / "pyfritz"), "build"], cwd=project)
+        _run(_doc("pyfritz build", bin_dir), cwd=project)
     profile = workdir / "profile"
 
     def launch() -> BrowserContext:

@@ -1,9 +1,11 @@
-"""The development server and site builder for pyfritz pages (CPython only).
+"""The development tooling of pyfritz projects (CPython only).
 
-One process, one port: the pages and the vendored runtime as static files, the
-browser package as one archive built on request, a WebSocket echo endpoint and
-the sync server. ``python -m pyfritz.dev`` runs it; ``python -m pyfritz.dev.site``
-writes the same files into a folder for any static host.
+``pyfritz dev`` (:mod:`.run`, :mod:`.app`): one process, one port: the pages,
+the runtime from ``pyfritz-web-runtime``, the browser packages as one cached
+archive, reload of open pages (:mod:`.reload`) and the sync server.
+``pyfritz build`` (:mod:`.site`) writes the same files into a folder for any
+static host; ``pyfritz new`` (:mod:`.new`) writes a project; :mod:`.testing`
+helps a project test itself in Chromium.
 """
 
 from __future__ import annotations
