@@ -194,3 +194,25 @@ def test_pages_pinned_to_different_nodes_see_each_others_edits(
         shown_everywhere([a, b], "from node 2")
         assert cluster.row(entity)[1]["name"] == "from node 2"
     assert cluster.nodes[0].connections() >= 1 and cluster.nodes[1].connections() >= 1
+
+
+def test_an_edit_made_while_the_database_is_down_stays_pending_and_arrives(
+    browser: Browser, cluster: Cluster, postgres: PostgresServer
+) -> None:
+    entity = "e2e-" + uuid.uuid4().hex[:12]
+    with guarded_windows(browser, cluster.nginx.url, allow=[WS_FAILED]) as guards:
+        a, b = open_entity(guards, entity)
+        a.locator("#name").fill("before")
+        shown_everywhere([a, b], "before")
+        postgres.stop()
+        try:
+            a.locator("#name").fill("while the database is down")
+            # Not applied, not refused: the node closed the connection ("try
+            # again later") and the page keeps its edit while it reconnects.
+            expect(a.locator("#status")).to_have_text("reconnecting")
+            expect(a.locator("#shown")).to_have_text("while the database is down")
+            expect(b.locator("#shown")).to_have_text("before")
+        finally:
+            postgres.start()
+        shown_everywhere([a, b], "while the database is down")
+        assert cluster.row(entity)[1]["name"] == "while the database is down"

@@ -132,14 +132,14 @@ def create_app() -> Starlette:
             os.environ.get("PYFRITZ_ALLOW_ORIGINS", "").split(),
             resources=os.environ.get("PYFRITZ_RESOURCES") or None,
         )
-    except StorageLocked:
+    except StorageLocked as exc:
         parent = multiprocessing.parent_process()
         if parent is not None and parent.pid is not None:
             # A worker of `uvicorn --workers N`: its supervisor would start
-            # this worker again and again; stop the whole server instead.
-            logging.getLogger("pyfritz.server").critical(
-                "a second worker over one SQLite file: stopping the server (use PostgreSQL)"
-            )
+            # this worker again and again; stop the whole server instead. Said
+            # here, at once: the supervisor may end this worker before it
+            # gets to print the traceback.
+            print(f"pyfritz.server: {exc}; stopping the server", file=sys.stderr, flush=True)
             os.kill(parent.pid, signal.SIGTERM)
         raise
 
