@@ -8,11 +8,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck unit e2e site dist bench clean browser servers
+.PHONY: setup demo test lint typecheck unit e2e engines site dist bench clean browser servers engine-browsers
 
 RUNTIME_MANIFEST := runtime/src/pyfritz_runtime/files/manifest.json
 
-setup: $(VENV)/.installed browser servers
+setup: $(VENV)/.installed browser servers engine-browsers
 
 # The runtime wheel (pyfritz-web-runtime) is not on PyPI: naming its folder on
 # the same pip command line makes pip take it from here, never from an index.
@@ -37,11 +37,15 @@ browser: $(VENV)/.installed
 servers: $(VENV)/.installed
 	@$(PY) tools/ensure_servers.py
 
+# Firefox and WebKit for tests/engines (apt-get when root; a clear error otherwise).
+engine-browsers: $(VENV)/.installed
+	@$(PY) tools/ensure_engines.py
+
 # The demo is a project like any `pyfritz new` makes, served by the same command.
 demo: setup
 	$(VENV)/bin/pyfritz dev . --host $(HOST) --port $(PORT) --db demo.sqlite3
 
-test: setup lint typecheck unit e2e
+test: setup lint typecheck unit e2e engines
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -55,6 +59,10 @@ unit: $(VENV)/.installed
 
 e2e: setup
 	$(PY) -m pytest tests/e2e -q $(PYTEST_ARGS)
+
+# The scenarios of tests/engines in Chromium, Firefox and WebKit, one engine at a time.
+engines: setup
+	$(PY) -m pytest tests/engines -q $(PYTEST_ARGS)
 
 site: setup
 	$(VENV)/bin/pyfritz build . --out site

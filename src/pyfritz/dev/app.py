@@ -20,7 +20,9 @@ Routes:
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Hashable, Sequence
+from html import escape
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -43,6 +45,7 @@ __all__ = [
     "echo_frames",
     "resolve_site_file",
     "runtime_app",
+    "with_head_script",
 ]
 
 # Types the browser is strict about: module scripts must be JavaScript and
@@ -156,6 +159,25 @@ def runtime_app(headers: dict[str, str] | None = None) -> list[BaseRoute]:
     ]
 
 
+def with_head_script(html: str, src: str) -> str:
+    """Return ``html`` with ``<script src="{src}"></script>`` as the first thing
+    in its ``<head>`` (or at the very start when it has none).
+
+    A classic script there runs before any other script of the page, module
+    scripts included, so it sees everything that happens during boot.
+
+    Example::
+
+        with_head_script("<head><title>", "/hook.js")
+        # '<head><script src="/hook.js"></script><title>'
+    """
+    tag = f'<script src="{escape(src, quote=True)}"></script>'
+    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
+    if head is None:
+        return tag + html
+    return html[: head.end()] + tag + html[head.end() :]
+
+
 def create_app(
     root: Path,
     *,
@@ -165,6 +187,7 @@ def create_app(
     isolate: bool = False,
     harness: bool = False,
     reload: bool = False,
+    head_script: str | None = None,
 ) -> Starlette:
     """Build the dev server application.
 
@@ -180,6 +203,9 @@ def create_app(
             from an extra root (the e2e tests and benchmarks use it).
         reload: add the reload script to every page, so that open pages reload
             when a source of the project changes.
+        head_script: test-only: the URL of a script every served HTML page
+            loads before its own scripts (the cross-engine tests install their
+            error hook this way; an external file, so a strict CSP allows it).
 
     Example::
 
@@ -212,13 +238,20 @@ def create_app(
                 check_config(path.read_text(encoding="utf-8"), where=str(path))
             except ProjectError as exc:
                 return PlainTextResponse(str(exc), status_code=500, headers=fresh)
-        if reload and path.suffix == ".html":
-            html = inject_reload(path.read_text(encoding="utf-8"))
-            return HTMLResponse(html, headers=fresh)
-        return FileResponse(path, headers=fresh)
+        return page_or_file(path, reloads=reload)
 
     async def harness_page(request: Request) -> Response:
-        return FileResponse(_HARNESS, headers=fresh)
+        return page_or_file(_HARNESS, reloads=False)
+
+    def page_or_file(path: Path, *, reloads: bool) -> Response:
+        if path.suffix != ".html" or not (reloads or head_script):
+            return FileResponse(path, headers=fresh)
+        html = path.read_text(encoding="utf-8")
+        if reloads:
+            html = inject_reload(html)
+        if head_script is not None:
+            html = with_head_script(html, head_script)
+        return HTMLResponse(html, headers=fresh)
 
     async def reload_script(request: Request) -> Response:
         return FileResponse(SCRIPT_FILE, media_type="text/javascript", headers=fresh)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from pyfritz.dev.app import create_app, resolve_site_file
+from pyfritz.dev.app import create_app, resolve_site_file, with_head_script
 from pyfritz.dev.new import create_project
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -71,3 +71,22 @@ def test_the_archive_is_answered_from_the_cache_by_etag(tmp_path: Path) -> None:
     first = client.get("/pkg/app.zip")
     again = client.get("/pkg/app.zip", headers={"If-None-Match": first.headers["etag"]})
     assert (first.status_code, again.status_code) == (200, 304)
+
+
+def test_head_script_goes_first_in_every_page_and_nowhere_else() -> None:
+    client = TestClient(create_app(ROOT, harness=True, head_script="/hook.js"))
+    tag = '<script src="/hook.js"></script>'
+    for path in ("/", "/todos.html", "/harness.html?py=hello"):
+        html = client.get(path).text
+        head = html.index("<head>") + len("<head>")
+        assert html[head : head + len(tag)] == tag, path
+        assert html.count(tag) == 1
+    assert tag not in client.get("/pyscript.toml").text
+    assert tag not in TestClient(create_app(ROOT)).get("/").text  # opt-in only
+
+
+def test_with_head_script_escapes_the_url_and_handles_a_page_without_head() -> None:
+    assert with_head_script("<p>x</p>", '/a"b.js') == '<script src="/a&quot;b.js"></script><p>x</p>'
+    assert with_head_script("<HEAD lang=x><title>", "/h.js") == (
+        '<HEAD lang=x><script src="/h.js"></script><title>'
+    )

@@ -1,0 +1,43 @@
+"""The guard is as strict in every engine as the engine allows (see engines.py)."""
+
+from __future__ import annotations
+
+import pytest
+from pagedriver import PageDriver, PageTrouble
+
+from engines import Engine
+
+
+def test_the_guard_fails_a_page_with_a_python_error(window: PageDriver) -> None:
+    window.goto("/harness.html?py=fails_on_purpose")
+    window.wait_until("() => document.querySelector('.py-error')", timeout=180, what=".py-error")
+    with pytest.raises(PageTrouble, match="deliberate failure"):
+        window.check()
+    window.allow("deliberate failure")
+
+
+def test_the_guard_fails_an_uncaught_error_in_the_page(window: PageDriver) -> None:
+    window.goto("/blank.html")
+    window.evaluate(
+        "() => { setTimeout(() => { throw new Error('thrown on purpose'); });"
+        " setTimeout(() => { document.body.dataset.after = 'yes'; }); }"
+    )
+    with pytest.raises(PageTrouble, match="thrown on purpose"):
+        window.wait_attribute("body", "data-after", "yes")
+        window.check()
+    window.allow("thrown on purpose")
+
+
+def test_the_guard_fails_a_request_that_leaves_loopback(window: PageDriver, engine: Engine) -> None:
+    window.goto("/blank.html")
+    # Chromium aborts it in the page; Firefox and WebKit send it to the
+    # refusing proxy. Either way the fetch fails and nothing leaves.
+    outcome = window.evaluate(
+        "() => fetch('http://example.com/should-never-leave')"
+        ".then(r => 'status ' + r.status, e => 'failed')"
+    )
+    assert outcome in ("failed", "status 403")
+    with pytest.raises(AssertionError, match=r"http://example\.com/should-never-leave"):
+        engine.check()
+    # Chromium also logs the aborted load, without its URL.
+    window.allow(r"example\.com|net::ERR_BLOCKED_BY_CLIENT")
