@@ -176,7 +176,12 @@ class Hub:
         return self._held is None
 
     async def wait_available(self) -> None:
-        """Return once the hub serves again (at once if it does)."""
+        """Return once the hub serves again (at once if it does).
+
+        Example::
+
+            await hub.wait_available()   # e.g. before a health check answers "ready"
+        """
         await self._serving.wait()
 
     def follower_count(self, id: str) -> int:
@@ -302,7 +307,7 @@ class Hub:
             self._resync.cancel()
             self._resync = None
         if self._held is None:
-            logger.warning("storage change feed lost: joins and puts wait for it")
+            logger.warning("storage change feed lost: joins and puts refused until it is back")
             self._held = []
             self._serving.clear()
 
