@@ -62,6 +62,27 @@ def _doc() -> Any:
     return _document
 
 
+def _focus_within(parent: Any) -> tuple[Any, Any, Any, Any] | None:
+    """The focused element under ``parent`` and its selection, or ``None``."""
+    active = _doc().activeElement
+    if active is None or active == parent or not parent.contains(active):
+        return None
+    # Text fields have a selection; other elements (and some input types,
+    # where it is null) have none to keep.
+    start = getattr(active, "selectionStart", None)
+    end = getattr(active, "selectionEnd", None)
+    return active, start, end, getattr(active, "selectionDirection", None)
+
+
+def _restore_focus(element: Any, start: Any, end: Any, direction: Any) -> None:
+    """Focus ``element`` again and restore its selection, if a move blurred it."""
+    if _doc().activeElement == element or not element.isConnected:
+        return
+    element.focus()
+    if start is not None and end is not None:
+        element.setSelectionRange(start, end, direction or "none")
+
+
 def live_bindings() -> int:
     """How many flow bindings (text, attribute, property, render_flow, render_each) are live."""
     return _live_bindings
@@ -420,6 +441,9 @@ class _Rows:
         move = getattr(parent, "moveBefore", None) if patch.moves else None
         if move is not None and not parent.isConnected:
             move = None
+        # Without moveBefore (WebKit), insertBefore blurs a focused field in
+        # a moved row: note the focus and caret here, put them back after.
+        focus = _focus_within(parent) if patch.moves and move is None else None
         for step in patch.steps:
             ref = self._end if step.before is None else rows[step.before].node
             if step.action == "insert":
@@ -431,6 +455,8 @@ class _Rows:
                 move(rows[step.key].node, ref)
             else:
                 parent.insertBefore(rows[step.key].node, ref)
+        if focus is not None:
+            _restore_focus(*focus)
         self._order = keys
 
     def _row(self, key: Hashable, value: Any) -> _Row:
