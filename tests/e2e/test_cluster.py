@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 from browser_guard import PageGuard
-from harness import ROOT, guarded_windows, open_py
+from harness import CONFIG, ROOT, guarded_windows, open_py
 from playwright.sync_api import Browser, Page, expect
 from postgres_server import PostgresServer, postgres
 from restartable import RestartableServer, free_port
@@ -146,7 +146,10 @@ def cluster(postgres: PostgresServer, tmp_path: Path) -> Iterator[Cluster]:
 def open_entity(guards: list[PageGuard], entity: str) -> list[Page]:
     for guard in guards:
         open_py(guard.page, "sync_person", id=entity, **FAST)
-        expect(guard.page.locator("#status")).to_have_text("synced")
+        # Pyodide boots first: on a loaded machine that alone can take longer
+        # than an expectation's default wait.
+        status = guard.page.locator("#status")
+        expect(status).to_have_text("synced", timeout=CONFIG.BOOT_TIMEOUT_MS)
     return [guard.page for guard in guards]
 
 
