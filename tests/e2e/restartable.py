@@ -47,6 +47,10 @@ def free_port() -> int:
 class RestartableServer:
     """``python -m pyfritz.dev`` on a fixed port and database; restartable."""
 
+    #: What runs after ``python``, and the page folders it serves besides the project.
+    program: tuple[str, ...] = ("-m", "pyfritz.dev")
+    extra_roots: tuple[Path, ...] = (PAGES,)
+
     def __init__(self, workdir: Path, port: int | None = None, *, db: str | None = None) -> None:
         self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -70,16 +74,14 @@ class RestartableServer:
         env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
         command = [
             sys.executable,
-            "-m",
-            "pyfritz.dev",
+            *self.program,
             "--port",
             str(self.port),
             "--db",
             self.db_arg,
             "--root",
             str(ROOT),
-            "--extra-root",
-            str(PAGES),
+            *(arg for root in self.extra_roots for arg in ("--extra-root", str(root))),
             "--harness",
         ]
         self._log_file = self.log.open("ab")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import ws_endpoints
+from guarded_dev import GUARD_SCRIPT
 from harness import PAGES as E2E_PAGES
 from harness import ROOT
 from netguard import RefusingProxy, refusing_proxy
@@ -29,8 +30,6 @@ from pyfritz.dev.threaded import serve_asgi
 from pyfritz.server.cli import build_sync
 
 ENGINE_PAGES = Path(__file__).resolve().parent / "pages"
-#: The hook every page loads first (served from ``ENGINE_PAGES``).
-GUARD_SCRIPT = "/engine_guard.js"
 
 
 def _selected() -> list[str]:
