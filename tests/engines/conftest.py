@@ -78,7 +78,7 @@ class StatusRecorder:
 def server() -> Iterator[tuple[str, StatusRecorder]]:
     """The dev server (pages, runtime, echo and test WebSockets, a sync hub in
     memory) with the e2e and engine test pages; every page loads the hook."""
-    hub, sync = build_sync(":memory:", [])
+    _, sync = build_sync(":memory:", [])  # in memory: nothing to close
     app = StatusRecorder(
         create_app(
             ROOT,
@@ -89,11 +89,8 @@ def server() -> Iterator[tuple[str, StatusRecorder]]:
             head_script=GUARD_SCRIPT,
         )
     )
-    try:
-        with serve_asgi(app) as url:
-            yield url, app
-    finally:
-        hub.close()
+    with serve_asgi(app) as url:
+        yield url, app
 
 
 @pytest.fixture(scope="session")
