@@ -60,18 +60,18 @@ export function roundTrips(ws, n) {
   });
 }
 
-/** µs per message when `ws.onmessage` is called `n` times in a row with a plain event (no network). */
+/** Call `ws.onmessage` `n` times in a row with a plain event (no network). */
 export function dispatch(ws, n) {
   const handler = ws.onmessage;
-  const start = performance.now();
   for (let i = 0; i < n; i++) handler({ data: "m" + i });
-  return ((performance.now() - start) * 1000) / n;
 }
 
-/** The same cost for a raw JS handler doing what the burst handler does. */
+/** µs per message for a raw JS handler doing what the burst handler does. */
 export function rawDispatch(n) {
   let count = 0;
   let last = "";
   const ws = { onmessage: (event) => { last = event.data; count += 1; } };
-  return dispatch(ws, n);
+  const start = performance.now();
+  dispatch(ws, n);
+  return ((performance.now() - start) * 1000) / n;
 }

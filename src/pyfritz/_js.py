@@ -23,7 +23,8 @@ __all__ = [
     "binary_kind",
     "create_proxy",
     "destroy_proxy",
-    "forward_data",
+    "hold_messages",
+    "items",
     "live_proxies",
     "new_blob",
     "new_websocket",
@@ -113,20 +114,64 @@ def new_blob(part: Any) -> Any:
     return js.Blob.new(js.Array.of(part))
 
 
-_data_forwarder: Any = None
+# The JS side of a session's message path (see :func:`hold_messages`).
+_HOLD_MESSAGES = """
+return (ws, message, close, error) => {
+  // Messages that arrive after the first of a turn wait here for one drain task.
+  let held = null;
+  const channel = new MessageChannel();
+  const drain = () => {
+    const items = held;
+    held = null;
+    if (items !== null && items.length > 0) message(items, true);
+  };
+  channel.port1.onmessage = drain;
+  ws.onmessage = (event) => {
+    if (held === null) {
+      held = [];
+      channel.port2.postMessage(null);
+      message(event.data, false);
+    } else {
+      held.push(event.data);
+    }
+  };
+  ws.onerror = (event) => { drain(); error(event); };
+  ws.onclose = (event) => { drain(); close(event); };
+  return () => {
+    ws.onmessage = ws.onerror = ws.onclose = null;
+    channel.port1.onmessage = null;
+    channel.port1.close();
+    held = null;
+  };
+};
+"""
+_hold_messages: tuple[Any, Any] | None = None
 
 
-def forward_data(proxy: Any) -> Any:
-    """A JS function ``(event) => proxy(event.data)``, to set as ``onmessage``.
+def hold_messages(ws: Any, message: Any, close: Any, error: Any) -> Any:
+    """Set ``ws``'s message, error and close handlers; return a JS function that unsets them.
 
-    Hands the proxy a plain value instead of the event object: no JsProxy of
-    the event per message, one boundary crossing instead of two (DESIGN.md
-    section 5: pass plain values across the boundary).
+    Why: entering Python from a browser event costs far more than the
+    Python code a message needs, so a burst must cross in batches. The first
+    message of a turn goes to ``message(data, False)`` at once, so a lone
+    message (a round trip) gets no added hop; it also posts one drain task (a
+    ``MessageChannel`` message, the fastest task the page can post), and the
+    messages that arrive before that task runs are handed over together as
+    ``message(array_of_data, True)``. Order is kept: nothing is delivered directly
+    while messages are held, and ``error``/``close`` hand over what is held
+    before they are called. Only ``event.data`` crosses (DESIGN.md section 5).
     """
-    global _data_forwarder
-    if _data_forwarder is None:
-        _data_forwarder = _js().Function.new("handler", "return (event) => handler(event.data);")
-    return _data_forwarder(proxy)
+    global _hold_messages
+    js = _js()
+    if _hold_messages is None or _hold_messages[0] is not js:  # (tests swap `js`)
+        _hold_messages = (js, js.Function.new(_HOLD_MESSAGES)())
+    return _hold_messages[1](ws, message, close, error)
+
+
+def items(array: Any) -> list[Any]:
+    """A JS array as a list in one crossing; strings and numbers converted, objects proxied."""
+    to_py = getattr(array, "to_py", None)
+    return list(array) if to_py is None else to_py(depth=1)
 
 
 # --- dom --- (helpers for pyfritz.dom and pyfritz.events)

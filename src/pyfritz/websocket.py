@@ -16,11 +16,15 @@ browser comes back online or the tab becomes visible again.
 Design notes (DESIGN.md section 5):
 
 * One ``create_proxy`` per handler per session (``onopen``, ``onmessage``,
-  ``onclose``, ``onerror``), never per message; all are detached and destroyed
-  when the session closes. :func:`live_proxies` counts the ones alive.
-* ``onmessage`` is a tiny JS function that calls the proxy with ``event.data``
-  only (no event object crosses); it is pushed synchronously into
-  :attr:`Session.messages`, so sync collectors run inside the JS event.
+  ``onclose``, ``onerror``), never per message; all are detached and
+  destroyed when the session closes. :func:`live_proxies` counts the ones
+  alive.
+* ``onmessage`` is a small JS function (:func:`pyfritz._js.hold_messages`)
+  that passes ``event.data`` only (no event object crosses): the first
+  message of a turn at once, the messages that arrive before the next task
+  as one batch, so a burst enters Python once per batch, not per message.
+  Each is pushed synchronously into :attr:`Session.messages`, in order, so
+  sync collectors run inside that call.
 * ``binaryType`` is ``"arraybuffer"``: a binary frame arrives as a JS
   ``ArrayBuffer`` and is converted only when a projection asks for it.
 
@@ -327,8 +331,8 @@ class Session:
             _js.create_proxy(self._on_error),
         )
         on_open, on_message, on_close, on_error = self._proxies
-        ws.onopen, ws.onclose, ws.onerror = on_open, on_close, on_error
-        ws.onmessage = _js.forward_data(on_message)
+        ws.onopen = on_open
+        self._unhold = _js.hold_messages(ws, on_message, on_close, on_error)
 
     def __repr__(self) -> str:
         return f"<Session {self._url!r} {self._state.value}>"
@@ -516,13 +520,21 @@ class Session:
         await self.close()
 
     # -- JS event handlers: must never raise into the browser --------------
-    def _on_message(self, data: Any) -> None:
-        # Called with ``event.data`` only (see _js.forward_data): the hot path.
+    def _on_message(self, data: Any, batch: bool) -> None:
+        # ``event.data`` only (see _js.hold_messages): the first message of a
+        # turn alone (a round trip takes this path), or the messages that
+        # arrived after it, in order, as one JS array (a burst: one crossing,
+        # then the push path once per message).
         try:
             self._unanswered = False
             if self._reply_waiter is not None:
                 self._wake_reply_waiter()
-            self._messages.emit_nowait(MessageEvent(data))
+            emit = self._messages.emit_nowait
+            if not batch:
+                emit(MessageEvent(data))
+                return
+            for item in _js.items(data):
+                emit(MessageEvent(item))
         except Exception as exc:
             report(exc, f"{self!r} onmessage")
 
@@ -595,8 +607,8 @@ class Session:
             waiter.set_result(None)
 
     def _detach(self) -> None:
-        ws = self._ws
-        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = None
+        self._ws.onopen = None
+        self._unhold()
         proxies, self._proxies = self._proxies, ()
         # We are inside the onclose proxy's call: destroying a Pyodide proxy
         # while JS is still calling it is unsafe, so destroy them right after.

@@ -46,11 +46,11 @@ def checks(browser: Browser, base_url: str, dead_port: int) -> Iterator[tuple[Pa
     context.close()
 
 
-def result(checks: tuple[Page, PageGuard], name: str) -> Any:
+def result(checks: tuple[Page, PageGuard], name: str, timeout_ms: float | None = None) -> Any:
     """Wait for check ``name`` to report; return its JSON result or fail with its traceback."""
     page, guard = checks
     output = page.locator(f"output#{name}")
-    expect(output).to_have_attribute("data-status", re.compile("ok|error"))
+    expect(output).to_have_attribute("data-status", re.compile("ok|error"), timeout=timeout_ms)
     text = output.text_content() or ""
     assert output.get_attribute("data-status") == "ok", text
     guard.check()
@@ -232,3 +232,15 @@ def test_the_examples_in_docs_websocket_md_run(strict_page: Page) -> None:
         "pyfritz: while watching flow_of(<2 values>).map(<lambda>)"
     ], stderr
     assert stderr.rstrip().endswith("ZeroDivisionError: division by zero"), stderr
+
+
+def test_a_burst_of_100000_mixed_frames_arrives_complete_and_in_order(checks: Any) -> None:
+    # The JS side hands bursts to Python in batches (pyfritz._js.hold_messages):
+    # nothing may be lost, doubled or reordered, text and binary alike.
+    assert result(checks, "mixed_burst", timeout_ms=240_000) == {
+        "count": 100_000,
+        "wrong": [],
+        "text": 50_000,
+        "binary": 50_000,
+        "batched": True,  # most of the burst crossed in batches
+    }

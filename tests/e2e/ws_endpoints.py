@@ -9,6 +9,8 @@ server's ``/ws/echo``:
   ``"N-1"``; ``"N close"`` then closes with 1000;
 * ``/ws/protocol``: chooses the *last* offered sub-protocol (so the choice is
   the server's, not the echo's "first") and sends the offered list as JSON;
+* ``/ws/mixed``: for each text ``"N"`` sends N frames, frame ``i`` the text
+  ``str(i)`` for even ``i`` and the 4 bytes of ``i`` (big-endian) for odd ``i``;
 * ``/ws/binary``: sends a binary frame (``bytes(range(256))``) before the client
   sends anything, then echoes;
 * ``/docs-examples/websocket.json``: the ```python blocks of
@@ -79,6 +81,21 @@ async def burst_endpoint(websocket: WebSocket) -> None:
         return
 
 
+async def mixed_endpoint(websocket: WebSocket) -> None:
+    """For each ``"N"`` send N frames alternating text ``str(i)`` and binary ``i``."""
+    await websocket.accept()
+    try:
+        while (texts := await _texts(websocket)) is not None:
+            for text in texts:
+                for i in range(int(text)):
+                    if i % 2:
+                        await websocket.send_bytes(i.to_bytes(4, "big"))
+                    else:
+                        await websocket.send_text(str(i))
+    except WebSocketDisconnect:
+        return
+
+
 async def protocol_endpoint(websocket: WebSocket) -> None:
     """Accept the last offered sub-protocol and tell the client what was offered."""
     offered = list(websocket.scope.get("subprotocols") or [])
@@ -108,6 +125,7 @@ def routes() -> list[BaseRoute]:
     return [
         WebSocketRoute("/ws/close", close_endpoint),
         WebSocketRoute("/ws/burst", burst_endpoint),
+        WebSocketRoute("/ws/mixed", mixed_endpoint),
         WebSocketRoute("/ws/protocol", protocol_endpoint),
         WebSocketRoute("/ws/binary", binary_endpoint),
         Route("/docs-examples/websocket.json", docs_examples),

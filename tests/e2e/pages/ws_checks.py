@@ -16,6 +16,7 @@ from pyfritz import (
     ConnectionClosed,
     ConnectionException,
     SendException,
+    _js,
     live_proxies,
     websocket,
 )
@@ -329,6 +330,46 @@ async def no_proxy_left():
     return counts
 
 
+MIXED = 100_000
+
+
+async def mixed_burst():
+    """100,000 mixed text/binary frames: every one arrives, once, in order."""
+    async with websocket(f"{BASE}/ws/mixed").connect() as session:
+        done = asyncio.get_running_loop().create_future()
+        seen = {"count": 0, "wrong": [], "text": 0, "binary": 0}
+
+        def check(event):
+            i = seen["count"]
+            if event.is_text:
+                seen["text"] += 1
+                value = int(event.data)
+            else:
+                seen["binary"] += 1
+                value = int.from_bytes(event.bytes, "big")
+            if value != i or event.is_text != (i % 2 == 0):
+                seen["wrong"].append([i, value])
+            seen["count"] = i + 1
+            if seen["count"] == MIXED and not done.done():
+                done.set_result(None)
+
+        # Count what crosses in batches, to show this burst exercised them.
+        batches = []
+        items = _js.items
+        _js.items = lambda array: batches.append(len(array)) or items(array)
+        try:
+            task = session.messages.on_each(check).watch()
+            await session.send(str(MIXED))
+            await done
+            task.cancel()
+        finally:
+            _js.items = items
+    seen["wrong"] = seen["wrong"][:5]
+    seen["batched"] = sum(batches) > MIXED // 2
+    print(f"mixed_burst: {len(batches)} batches, {sum(batches)} messages in them")
+    return seen
+
+
 CHECKS = [
     text_round_trip,
     binary_round_trip,
@@ -344,14 +385,18 @@ CHECKS = [
     nothing_listens,
     bad_url,
     no_proxy_left,
+    mixed_burst,
 ]
+
+# How long a check may take before it reports a timeout (a safety net only).
+TIMEOUTS = {"mixed_burst": 240}
 
 
 async def main():
     for check in CHECKS:
         try:
             # A safety net only: a check that hangs reports instead of blocking the rest.
-            result = await asyncio.wait_for(check(), 20)
+            result = await asyncio.wait_for(check(), TIMEOUTS.get(check.__name__, 20))
         except BaseException:
             report(check.__name__, "error", traceback.format_exc())
         else:

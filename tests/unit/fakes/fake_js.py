@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from pyodide import ffi
 
+from pyfritz import _js
+
 __all__ = [
     "FakeArrayBuffer",
     "FakeBlob",
@@ -111,6 +113,7 @@ class FakeWebSocket:
         self.onerror: Any = None
         self.sent: list[Any] = []
         self.close_calls: list[tuple[int, str]] = []
+        self.owner = owner
         owner.sockets.append(self)
 
     def send(self, data: Any) -> None:
@@ -133,7 +136,15 @@ class FakeWebSocket:
         self._fire(self.onopen, type="open")
 
     def fire_message(self, data: Any) -> None:
+        """One message in a task of its own: the tasks posted before it run first."""
+        self.owner.run_tasks()
         self._fire(self.onmessage, type="message", data=data)
+
+    def fire_burst(self, *data: Any) -> None:
+        """Several messages dispatched in one task, as Chromium does with a buffered burst."""
+        self.owner.run_tasks()
+        for item in data:
+            self._fire(self.onmessage, type="message", data=item)
 
     def fire_error(self) -> None:
         self._fire(self.onerror, type="error")
@@ -171,23 +182,51 @@ class FakeEventTarget:
         return len(self.listeners.get(event_type, ()))
 
 
-_FORWARD_DATA = "return (event) => handler(event.data);"
+def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
+    """The fake of ``_js.hold_messages``' JS function: the same rules, in Python.
 
+    The first message of a turn goes to ``message(data, False)`` at once and
+    posts a drain task (kept in ``owner.tasks`` until :meth:`FakeJs.run_tasks`);
+    later messages of the turn are held and handed over as
+    ``message(list, True)`` by the drain, or by an error or close event first.
+    """
 
-def _fake_function(*args: str) -> Callable[..., Any]:
-    """``new Function(...)`` for the one body pyfritz uses (``_js.forward_data``)."""
-    *params, body = args
-    if params != ["handler"] or body != _FORWARD_DATA:
-        raise FakeJsError(f"the fake knows no Function {args!r}")
+    def hold(ws: FakeWebSocket, message: Any, close: Any, error: Any) -> Any:
+        held: list[Any] | None = None
+        detached = False
 
-    def make(handler: Any) -> Callable[[Any], Any]:
-        def forward(event: Any) -> Any:
-            return handler(event.data)
+        def drain() -> None:
+            nonlocal held
+            items, held = held, None
+            if items and not detached:
+                message(list(items), True)
 
-        forward.handler = handler  # type: ignore[attr-defined]  # lets tests find the proxy
-        return forward
+        def on_message(event: Any) -> None:
+            nonlocal held
+            if held is None:
+                held = []
+                owner.tasks.append(drain)
+                message(event.data, False)
+            else:
+                held.append(event.data)
 
-    return make
+        def on_error(event: Any) -> None:
+            drain()
+            error(event)
+
+        def on_close(event: Any) -> None:
+            drain()
+            close(event)
+
+        def unhold() -> None:
+            nonlocal held, detached
+            ws.onmessage = ws.onerror = ws.onclose = None
+            held, detached = None, True
+
+        ws.onmessage, ws.onerror, ws.onclose = on_message, on_error, on_close
+        return unhold
+
+    return hold
 
 
 class FakeJs:
@@ -212,7 +251,20 @@ class FakeJs:
         to_string = SimpleNamespace(call=lambda x: getattr(x, "tag", "[object Object]"))
         self.Object = SimpleNamespace(prototype=SimpleNamespace(toString=to_string))
         self.WebSocket = SimpleNamespace(new=self._new_websocket)
-        self.Function = SimpleNamespace(new=_fake_function)
+        self.Function = SimpleNamespace(new=self._new_function)
+        # Tasks the page posted (drains of held messages), run by run_tasks().
+        self.tasks: list[Callable[[], object]] = []
+
+    def _new_function(self, *args: str) -> Callable[[], Any]:
+        """``new Function(...)`` for the one body pyfritz uses (``_js.hold_messages``)."""
+        if args != (_js._HOLD_MESSAGES,):
+            raise FakeJsError(f"the fake knows no Function {args!r}")
+        return lambda: _hold_messages(self)
+
+    def run_tasks(self) -> None:
+        """Run the posted tasks, as the browser does between two event tasks."""
+        while self.tasks:
+            self.tasks.pop(0)()
 
     def _new_websocket(self, url: str, protocols: list[str] | None = None) -> FakeWebSocket:
         if not url.startswith(("ws://", "wss://")):

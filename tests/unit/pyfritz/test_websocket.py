@@ -278,6 +278,50 @@ async def test_projection_flows(fake_js: FakeJs) -> None:
     assert len(got["blob"]) == 2
 
 
+# -- bursts cross into Python in batches (_js.hold_messages) --------------------
+
+
+async def test_a_burst_is_delivered_first_message_at_once_then_one_batch_in_order(
+    fake_js: FakeJs,
+) -> None:
+    session = opened(fake_js)
+    seen: list[object] = []
+    session.messages.data.handled_by(seen.append)
+    binary = FakeArrayBuffer(b"\x01")
+    fake_js.socket.fire_burst("a", binary, "c", "d")
+    assert seen == ["a"]  # the first of the turn: no added hop
+    fake_js.run_tasks()  # the drain task: the rest in one crossing
+    assert seen == ["a", binary, "c", "d"]
+    fake_js.socket.fire_message("e")  # a lone message after the drain: at once again
+    assert seen == ["a", binary, "c", "d", "e"]
+
+
+async def test_held_messages_are_delivered_before_the_close_and_the_error(
+    fake_js: FakeJs,
+) -> None:
+    session = opened(fake_js)
+    events: list[str] = []
+    session.messages.body.handled_by(lambda text: events.append(f"message {text}"))
+    session.errors.handled_by(lambda _: events.append("error"))
+    session.closes.handled_by(lambda close: events.append(f"close {close.code}"))
+    fake_js.socket.fire_burst("1", "2", "3")
+    fake_js.socket.fire_error()
+    fake_js.socket.fire_burst("4", "5")
+    fake_js.socket.fire_close(1011, "", was_clean=False)
+    assert events == [
+        "message 1",
+        "message 2",
+        "message 3",
+        "error",
+        "message 4",
+        "message 5",
+        "close 1011",
+    ]
+    fake_js.run_tasks()  # drains posted before the close find nothing to deliver
+    assert events[-1] == "close 1011"
+    await session.wait_closed()
+
+
 async def test_async_for_ends_quietly_on_a_normal_close(fake_js: FakeJs) -> None:
     session = opened(fake_js)
 
