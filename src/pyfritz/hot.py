@@ -110,8 +110,12 @@ class _HotFlow(Flow[T]):
         try:
             while True:
                 if kind == _NEXT:
-                    for sink in self._sinks:
-                        self._send(sink, item)
+                    for sink in self._sinks:  # _send, inlined: once per value and sink
+                        try:
+                            sink.on_next(item)
+                        except Exception as exc:
+                            self._unsubscribe(sink)
+                            report(exc, f"a subscriber of {self!r} failed")
                 else:
                     sinks, self._sinks = self._sinks, ()
                     for sink in sinks:

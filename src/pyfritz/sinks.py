@@ -241,7 +241,7 @@ class _Stage(Generic[T, U]):
         except Exception as exc:
             self._finish(exc)
             return
-        if _awaitable(result):
+        if type(result) not in _PLAIN and inspect.isawaitable(result):  # _awaitable, inlined
             self._queue = deque()
             self._unstarted = result
             self._task = _loop().create_task(self._drain(value, result))

@@ -51,6 +51,7 @@ from .lenses import Lens, by_id, field_lens
 from .operators import Flow
 from .reporting import report
 from .resource import Resource
+from .sinks import _PLAIN
 
 __all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "SyncHandle", "handler"]
 
@@ -258,7 +259,11 @@ class Handler(Generic[T, Action_contra]):
 
     def __call__(self, action: Any = None) -> None:
         """Enqueue this update; apply it now if the store is idle and it is sync."""
-        self._root._submit((self._fn, action, None, self))
+        root = self._root
+        if root._running or root._queue:
+            root._submit((self._fn, action, None, self))
+        else:
+            root._apply_now(self._fn, action, self)
 
     @overload
     async def apply(self: Handler[T, None]) -> T: ...
@@ -500,6 +505,30 @@ class RootStore(Store[T]):
     def _submit(self, job: _Job) -> None:
         self._queue.append(job)
         if not self._running:
+            self._run_queue()
+
+    def _apply_now(self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]) -> None:
+        """The hot path of an idle store: apply one update at once, with no job queued.
+
+        What ``_submit`` then ``_run_queue`` would do for a lone job, minus
+        the queue; updates that it causes meanwhile are queued and run after.
+        """
+        self._running = True
+        handed_off = False
+        try:
+            try:
+                result = fn(self._state._value, action)
+            except Exception as exc:
+                self._fail(exc, (fn, action, None, source))
+            else:
+                if type(result) not in _PLAIN and inspect.isawaitable(result):
+                    handed_off = self._hand_off(result, (fn, action, None, source))
+                else:
+                    self._state.value = cast("T", result)
+        finally:
+            if not handed_off:
+                self._running = False
+        if self._queue and not self._running:
             self._run_queue()
 
     async def _submit_and_wait(
