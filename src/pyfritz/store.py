@@ -178,7 +178,9 @@ class Store(Generic[T]):
                 lens.get(value)  # a typo fails now, not at the first update
         else:
             lens = part
-        return SubStore(self._root, lens if self._lens is None else self._lens.then(lens))
+        if self._lens is None:
+            return SubStore(self._root, lens)
+        return SubStore(self._root, self._lens.then(lens), parent=self, part=lens)
 
     @overload
     def sub_by_id(
@@ -633,13 +635,30 @@ class SubStore(Store[T]):
         city.update("Rome")
     """
 
-    def __init__(self, root: RootStore[Any], lens: Lens[Any, T]) -> None:
+    def __init__(
+        self,
+        root: RootStore[Any],
+        lens: Lens[Any, T],
+        *,
+        parent: Store[Any] | None = None,
+        part: Lens[Any, T] | None = None,
+    ) -> None:
+        """``lens`` goes from the root's value to the part; a sub-store of a
+        sub-store also gives its ``parent`` and the ``part`` lens from the
+        parent's value, so that its ``data`` follows the parent's: a change
+        elsewhere in the root (another field, another row) never reaches it.
+        """
         self._root = root
         self._lens = self._part = lens
         self.path = lens.path
+        source: Flow[Any]
+        if parent is None or part is None:
+            self._local, source = lens, root.data
+        else:
+            self._local, source = part, parent.data
         self._data = cast(
             "Flow[T]",
-            root.data.map(self._part_or_missing).filter(_is_present).distinct(),
+            source.map(self._part_or_missing).filter(_is_present).distinct(),
         )
         self._update: Handler[T, T] = Handler(self, _replace, name="update")
 
@@ -661,9 +680,10 @@ class SubStore(Store[T]):
     def __repr__(self) -> str:
         return f"<SubStore {self.path!r} of {self._root!r}>"
 
-    def _part_or_missing(self, root_value: Any) -> object:
+    def _part_or_missing(self, value: Any) -> object:
+        # ``value`` is what ``data`` follows: the root's, or the parent's part.
         try:
-            return self._part.get(root_value)
+            return self._local.get(value)
         except LensError:
             return _MISSING  # e.g. a list element that was removed: skip, don't fail
 

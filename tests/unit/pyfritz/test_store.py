@@ -484,6 +484,34 @@ async def test_sub_by_id_of_a_removed_element_stops_quietly_and_refuses_writes()
     assert seen == [Todo("b", "two"), Todo("b", "back")]
 
 
+@dataclass(frozen=True)
+class Board:
+    title: str
+    todos: tuple[Todo, ...]
+
+
+async def test_a_row_of_a_sub_store_list_does_not_wake_on_changes_elsewhere() -> None:
+    # A row follows its list's sub-store, not the root: an edit of another
+    # field costs nothing per row (issue 13: a change unrelated to a list).
+    looked_up: list[str] = []
+
+    def counted_id(todo: Todo) -> str:
+        looked_up.append(todo.id)
+        return todo.id
+
+    store = RootStore(Board("board", (Todo("a", "one"), Todo("b", "two"))))
+    todos = store.sub("todos")
+    rows = [todos.sub_by_id(counted_id, key) for key in ("a", "b")]
+    seen = [watch_values(row.data) for row in rows]
+    looked_up.clear()
+    store.sub("title").update("renamed")
+    assert looked_up == []
+    todos.update((Todo("a", "one"), Todo("b", "deux")))
+    assert seen == [[Todo("a", "one")], [Todo("b", "two"), Todo("b", "deux")]]
+    rows[1].sub("text").update("zwei")
+    assert store.current == Board("renamed", (Todo("a", "one"), Todo("b", "zwei")))
+
+
 async def test_sub_by_id_on_a_tuple_keeps_a_tuple() -> None:
     store = RootStore((Todo("a", "one"),))
     store.sub_by_id(todo_id, "a").update(Todo("a", "uno"))
