@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Browser
 from starlette.routing import BaseRoute
 
-from bench import cluster, endpoints, fanout, reconnect, sync_endpoints
+from bench import cluster, endpoints, fanout, reconnect, startup, sync_endpoints
 
 __all__ = ["BENCHES", "Bench"]
 
@@ -124,6 +124,28 @@ BENCHES: dict[str, Bench] = {
             params={"role": "edit"},
             companions=({"role": "view"},),
             timeout_s=300,
+        ),
+        Bench(
+            name="startup",
+            page="bench_startup",
+            title="Start-up: navigation to a running app, against a bare PyScript page",
+            description=(
+                "Driven from Python (`bench/startup.py`): each sample is one navigation in "
+                "Chromium, timed in the page from navigation start to PyScript's `py:done` "
+                '(every `<script type="py">` has run; the demo renders its editor inside '
+                "its script). **Bare PyScript page**: the same runtime, a config naming only "
+                "the interpreter, a script printing one line. **pyfritz demo page**: "
+                "`index.html`, the person editor, with the sync server at `/sync`. *Cold*: a "
+                "new browser context per sample; *warm*: a second navigation in that context "
+                "(Playwright keeps its cache in memory and does not keep the 9 MiB wasm "
+                "there, so warm still fetches it: see the bytes). Bytes: the sum of "
+                "`transferSize` over navigation and resource timing. **Import time**: a "
+                "fresh page times `import pyfritz`, then `RootStore` + `pyfritz.dom` (a page "
+                "without sockets), then `demo.person` (WebSocket, sync), "
+                f"each on top of the one before. {startup.ROUNDS} rounds after a warm-up "
+                "round that is not counted; the two pages alternate."
+            ),
+            driver=startup.run,
         ),
         Bench(
             name="fanout",

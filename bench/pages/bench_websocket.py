@@ -19,7 +19,7 @@ from pyfritz import websocket
 
 BURST = 10_000
 TRIPS = 1_000
-ROUNDS = 9
+ROUNDS = 5
 ORIGIN = f"ws://{window.location.host}"
 BURST_URL = f"{ORIGIN}/bench/burst"
 ECHO_URL = f"{ORIGIN}/ws/echo"

@@ -43,15 +43,17 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Literal, Protocol, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, Union, cast, overload
 
 from .errors import LensError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
 from .lenses import Lens, by_id, field_lens
 from .operators import Flow
 from .reporting import report
-from .resource import Resource
 from .sinks import _PLAIN
+
+if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
+    from .resource import Resource
 
 __all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "SyncHandle", "handler"]
 

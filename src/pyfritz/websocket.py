@@ -46,6 +46,7 @@ from types import TracebackType
 from typing import Any, Literal, overload
 
 from . import _js
+from . import sync as _sync  # noqa: F401  # a socket is for syncing: installs RootStore.sync_with
 from .errors import (
     BufferOverflowError,
     ConnectionClosed,

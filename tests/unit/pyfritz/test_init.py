@@ -92,3 +92,37 @@ def _internal(module: str, symbol: str) -> bool:
         ),
         *((module, "DEFAULT_NO_RETRY_CODES") for module in ("pyfritz.reconnect", "pyfritz.retry")),
     }
+
+
+def _fresh(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_import_pyfritz_loads_only_the_exceptions_until_a_name_is_used() -> None:
+    # In the browser each module is compiled at every page load (issue 13).
+    code = "import sys, pyfritz; print(sorted(m for m in sys.modules if m.startswith('pyfritz.')))"
+    assert _fresh(code) == "['pyfritz.errors']"
+    code = (
+        "import sys; from pyfritz import RootStore; import pyfritz.dom; "
+        "print(sorted(m for m in sys.modules if m.split('.')[1:2] in "
+        "(['websocket'], ['reconnect'], ['sync'], ['resource'])))"
+    )
+    assert _fresh(code) == "[]"  # a page without sockets compiles none of them
+
+
+def test_names_shared_with_submodules_stay_the_public_ones() -> None:
+    code = (
+        "import pyfritz.websocket, pyfritz.errors, pyfritz.flows; "
+        "from pyfritz import websocket, errors; "
+        "print(callable(websocket), errors is pyfritz.flows.errors)"
+    )
+    assert _fresh(code) == "True True"
+
+
+def test_sync_with_is_installed_by_the_module_a_socket_comes_from() -> None:
+    code = (
+        "from pyfritz import RootStore, websocket; from pyfritz import store; "
+        "print(store._sync_with is not None)"
+    )
+    assert _fresh(code) == "True"

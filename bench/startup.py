@@ -1,0 +1,171 @@
+"""The ``startup`` bench, driven from Python: page loads from navigation to a running app.
+
+Each sample is one navigation in Chromium, timed in the page itself: from
+``performance.timeOrigin`` (navigation start) to PyScript's ``py:done`` event
+(every ``<script type="py">`` has run; the demo renders its editor
+synchronously inside its script, so that is when it is interactive).
+
+* **bare PyScript page**: ``/startup_bare.html``, the same runtime
+  (``static/vendor``) with a config naming only the interpreter, printing one
+  line: the floor any PyScript page pays.
+* **pyfritz demo page**: ``/index.html``, the person editor, with the sync
+  server at ``/sync`` (an in-memory hub).
+
+*Cold*: a new browser context per sample (empty HTTP cache). *Warm*: a second
+navigation to the same page in that context (Playwright's context caches in
+memory; Chromium does not keep the 9 MiB ``pyodide.asm.wasm`` in that cache,
+so warm still fetches it; the bytes say so). Bytes are the sum of
+``transferSize`` over the navigation and resource timing entries.
+**Import time**: a fresh harness page (``bench/pages/bench_startup.py``) times
+``import pyfritz``, then ``RootStore`` + ``pyfritz.dom``, then ``import demo.person``
+(each on top of the one before) with ``time.perf_counter``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from pyfritz.dev import create_app
+from pyfritz.dev.threaded import serve_asgi
+from pyfritz.server import Hub, MemoryStorage, sync_app
+
+__all__ = ["ROUNDS", "run"]
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = Path(__file__).resolve().parent / "pages"
+ROUNDS = 5
+_TIMEOUT_MS = 120_000
+
+_BARE_HTML = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>bare PyScript</title>
+  <link rel="icon" href="data:,">
+  <script type="module" src="./static/vendor/pyscript/core.js"></script>
+</head>
+<body>
+  <script type="py" config="./startup_bare.toml">
+print("hello from a bare PyScript page")
+  </script>
+</body>
+</html>
+"""
+_BARE_TOML = 'interpreter = "./static/vendor/pyodide/pyodide.mjs"\n'
+
+# Runs before any script of the page: note when PyScript says every script ran.
+_MARK_DONE = """
+document.addEventListener("py:done", () => { window.__pyDone = performance.now(); });
+"""
+_BYTES = """() => {
+  const entries = [...performance.getEntriesByType("navigation"),
+                   ...performance.getEntriesByType("resource")];
+  return entries.reduce((sum, entry) => sum + (entry.transferSize || 0), 0);
+}"""
+
+_PAGES = {"bare PyScript page": "/startup_bare.html", "pyfritz demo page": "/index.html"}
+
+
+def _routes() -> list[BaseRoute]:
+    async def bare_html(request: Request) -> Response:
+        return PlainTextResponse(_BARE_HTML, media_type="text/html")
+
+    async def bare_toml(request: Request) -> Response:
+        return PlainTextResponse(_BARE_TOML, media_type="application/toml")
+
+    return [Route("/startup_bare.html", bare_html), Route("/startup_bare.toml", bare_toml)]
+
+
+def _load(context: BrowserContext, path: str) -> tuple[float, float]:
+    """Navigate a new page of ``context`` to ``path``; (ms to py:done, bytes transferred)."""
+    page = context.new_page()
+    try:
+        page.goto(path)
+        page.wait_for_function("window.__pyDone !== undefined", polling=10, timeout=_TIMEOUT_MS)
+        done = float(page.evaluate("window.__pyDone"))
+        return done, float(page.evaluate(_BYTES))
+    finally:
+        page.close()
+
+
+def _imports(browser: Browser, base_url: str) -> dict[str, float]:
+    context = browser.new_context(base_url=base_url)
+    try:
+        page = context.new_page()
+        page.goto("/harness.html?py=bench_startup")
+        result = page.locator("#bench-result, #bench-error, .py-error").first
+        result.wait_for(state="attached", timeout=_TIMEOUT_MS)
+        data: dict[str, float] = json.loads(result.text_content() or "")
+        return data
+    finally:
+        context.close()
+
+
+def run(browser: Browser) -> dict[str, Any]:
+    """Run the rounds; return the result a bench page would publish."""
+    times: dict[str, dict[str, list[float]]] = {"cold": {}, "warm": {}}
+    sizes: dict[str, dict[str, list[float]]] = {"cold": {}, "warm": {}}
+    imports: dict[str, list[float]] = {}
+    app = create_app(
+        ROOT,
+        extra_roots=[PAGES],
+        harness=True,
+        sync=sync_app(Hub(MemoryStorage())),
+        routes=_routes(),
+    )
+    with serve_asgi(app) as base_url:
+        for round_ in range(ROUNDS + 1):
+            names = list(_PAGES)
+            names = names[round_ % 2 :] + names[: round_ % 2]
+            for name in names:
+                context = browser.new_context(base_url=base_url)
+                context.add_init_script(_MARK_DONE)
+                try:
+                    for kind in ("cold", "warm"):
+                        ms, size = _load(context, _PAGES[name])
+                        if round_ > 0:  # round 0 warms up the server and the OS caches
+                            times[kind].setdefault(name, []).append(ms)
+                            sizes[kind].setdefault(name, []).append(size / 1024)
+                finally:
+                    context.close()
+            measured = _imports(browser, base_url)
+            if round_ > 0:
+                for label, ms in measured.items():
+                    imports.setdefault(label, []).append(ms)
+    metrics = [
+        {
+            "label": f"navigation → app ran (py:done), {kind} cache",
+            "unit": "ms",
+            "better": "lower",
+            "baseline": "bare PyScript page",
+            "samples": times[kind],
+        }
+        for kind in ("cold", "warm")
+    ]
+    metrics += [
+        {
+            "label": f"bytes transferred, {kind} cache",
+            "unit": "KiB",
+            "better": "lower",
+            "baseline": "bare PyScript page",
+            "samples": sizes[kind],
+        }
+        for kind in ("cold", "warm")
+    ]
+    metrics.append(
+        {
+            "label": "Python import time in the browser (each on top of the one before)",
+            "unit": "ms",
+            "better": "lower",
+            "baseline": "import pyfritz",
+            "samples": imports,
+        }
+    )
+    return {"environment": {"rounds": ROUNDS}, "metrics": metrics}
