@@ -28,6 +28,7 @@ __all__ = [
     "live_proxies",
     "new_blob",
     "new_websocket",
+    "queue_microtask",
     "to_array_buffer",
     "to_bytes",
     "to_uint8array",
@@ -172,6 +173,23 @@ def items(array: Any) -> list[Any]:
     """A JS array as a list in one crossing; strings and numbers converted, objects proxied."""
     to_py = getattr(array, "to_py", None)
     return list(array) if to_py is None else to_py(depth=1)
+
+
+_microtask_proxies: dict[int, Any] = {}
+
+
+def queue_microtask(fn: Callable[[], object]) -> None:
+    """Run ``fn()`` in a microtask (``queueMicrotask``), after the current JS task's code.
+
+    ``fn`` gets one proxy for the life of the page, made on first use and
+    not counted by :func:`live_proxies` (it is no per-session resource).
+    """
+    proxy = _microtask_proxies.get(id(fn))
+    if proxy is None:
+        from pyodide import ffi
+
+        proxy = _microtask_proxies[id(fn)] = ffi.create_proxy(fn)
+    _js().queueMicrotask(proxy)
 
 
 # --- dom --- (helpers for pyfritz.dom and pyfritz.events)

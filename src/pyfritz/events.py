@@ -31,7 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _js
+from . import (
+    _js,
+    _wakeup,  # noqa: F401  # async for wakes from a microtask in the browser
+)
 from .flows import Flow, MutableSharedFlow, Sink
 
 __all__ = ["DomEvents", "JsEvent", "Listeners", "live_listeners"]

@@ -31,6 +31,7 @@ from .sinks import (
     _loop,
     _MapStage,
     _name,
+    _new_waiter,
     _noop,
     _Stage,
     _TakeStage,
@@ -301,7 +302,7 @@ class _Collector(AsyncIterator[T]):
                 if buffer.end is not None:
                     raise buffer.end
                 raise StopAsyncIteration
-            waiter: asyncio.Future[None] = asyncio.Future(loop=_loop())
+            waiter = _new_waiter()
             buffer.waiter = waiter
             try:
                 await waiter

@@ -45,7 +45,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, overload
 
-from . import _js
+from . import (
+    _js,
+    _wakeup,  # noqa: F401  # async for wakes from a microtask in the browser
+)
 from . import sync as _sync  # noqa: F401  # a socket is for syncing: installs RootStore.sync_with
 from .errors import (
     BufferOverflowError,

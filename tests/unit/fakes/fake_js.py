@@ -254,12 +254,23 @@ class FakeJs:
         self.Function = SimpleNamespace(new=self._new_function)
         # Tasks the page posted (drains of held messages), run by run_tasks().
         self.tasks: list[Callable[[], object]] = []
+        # Microtasks queued with queueMicrotask, run by run_microtasks().
+        self.microtasks: list[Callable[[], object]] = []
+        self.queueMicrotask = self.microtasks.append
 
     def _new_function(self, *args: str) -> Callable[[], Any]:
         """``new Function(...)`` for the one body pyfritz uses (``_js.hold_messages``)."""
         if args != (_js._HOLD_MESSAGES,):
             raise FakeJsError(f"the fake knows no Function {args!r}")
         return lambda: _hold_messages(self)
+
+    def run_microtasks(self) -> int:
+        """Run the queued microtasks (and those they queue); return how many ran."""
+        count = 0
+        while self.microtasks:
+            self.microtasks.pop(0)()
+            count += 1
+        return count
 
     def run_tasks(self) -> None:
         """Run the posted tasks, as the browser does between two event tasks."""
