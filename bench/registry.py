@@ -80,7 +80,12 @@ BENCHES: dict[str, Bench] = {
                 "a Python loop writing `textContent` itself (the floor for any Python-driven "
                 "update). **Keyed list**: `render_each` of 1,000 keyed rows, then 10 rows "
                 "changed, then the list reversed, against raw JS rebuilding the whole list "
-                "for each step; layout is forced after every step in both. Variants run "
+                "for each step; layout is forced after every step in both. **Unrelated "
+                "change**: a board (title + keyed list of rows, each row a sub-store of the "
+                "list's sub-store) with 0 / 100 / 300 rows; ms per edit of the title, 100 "
+                "edits, against the same edit with 0 rows. **Adding rows**: 300 rows added "
+                "one at a time to that list (layout forced after each) against raw JS "
+                "appending one `<li>` per add. Variants run "
                 "interleaved in rounds after one warm-up round that is not counted."
             ),
         ),

@@ -18,3 +18,16 @@ export function rebuild(list, rows) {
   void list.offsetHeight;
   return performance.now() - start;
 }
+
+// Append `count` rows one at a time, forcing layout after each.
+export function appendRows(list, count) {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const li = document.createElement("li");
+    li.dataset.id = `r${i}`;
+    li.textContent = `row ${i}`;
+    list.append(li);
+    void list.offsetHeight;
+  }
+  return performance.now() - start;
+}

@@ -5,10 +5,15 @@
 # (b) render_each of 1,000 keyed rows, then 10 rows changed, then the list reversed,
 #     vs rebuilding the whole list with raw JS for each step. Layout is forced
 #     after every step in both variants.
+# (c) a change unrelated to a keyed list (the board's title) with 0 / 100 / 300
+#     rows on the page: ms per edit, against the same edit with 0 rows.
+# (d) adding 300 rows one at a time to a keyed list (layout forced after each),
+#     against raw JS appending one <li> per add.
 # Variants are interleaved in rounds; round 0 is a warm-up and not counted.
 import json
 import sys
 import traceback
+from dataclasses import dataclass
 
 import js
 from pyodide.ffi import to_js
@@ -16,13 +21,70 @@ from pyscript import document, window
 
 import pyfritz
 from pyfritz import RootStore
-from pyfritz.dom import li, p, render, render_each, ul
+from pyfritz.dom import div, li, p, render, render_each, ul
 
 UPDATES = 10_000
 ROWS = 1_000
 CHANGED = 10
 ROUNDS = 7
+EDITS = 100
+LIST_SIZES = (0, 100, 300)
+ADDS = 300
 now = js.performance.now
+
+
+@dataclass(frozen=True)
+class Board:
+    title: str
+    todos: tuple
+
+
+def board_view(store):
+    with div():
+        p(store.sub("title").data)
+        with ul():
+            render_each(
+                store.sub("todos"),
+                id=lambda row: row[0],
+                item=lambda row: li(row.data.map(lambda r: r[1])),
+            )
+
+
+def pyfritz_unrelated_edit(rows):
+    """ms per edit of the title, with ``rows`` keyed rows on the page."""
+    store = RootStore(Board("title", tuple((f"r{i}", f"row {i}") for i in range(rows))))
+    mount = render("#app", lambda: board_view(store))
+    title = store.sub("title")
+    start = now()
+    for i in range(EDITS):
+        title.update(f"title {i}")
+    elapsed = (now() - start) / EDITS
+    assert document.querySelector("#app p").textContent == f"title {EDITS - 1}"
+    mount.unmount()
+    return elapsed
+
+
+def pyfritz_add_rows():
+    store = RootStore(Board("title", ()))
+    mount = render("#app", lambda: board_view(store))
+    todos = store.sub("todos")
+    listing = document.querySelector("#app ul")
+    start = now()
+    for i in range(ADDS):
+        todos.update((*todos.current, (f"r{i}", f"row {i}")))
+        _ = listing.offsetHeight
+    elapsed = now() - start
+    assert listing.children.length == ADDS
+    mount.unmount()
+    return elapsed
+
+
+def raw_add_rows(lib):
+    stage = document.querySelector("#app")
+    stage.replaceChildren()
+    listing = document.createElement("ul")
+    stage.append(listing)
+    return lib.appendRows(listing, ADDS)
 
 
 def rows_initial():
@@ -115,7 +177,14 @@ async def main():
         name: {step: [] for step in steps}
         for name in ("raw JS full rebuild", "pyfritz render_each")
     }
+    unrelated = {f"{rows} rows": [] for rows in LIST_SIZES}
+    adds = {"raw JS appends a row": [], "pyfritz render_each": []}
     for round_number in range(ROUNDS + 1):
+        unrelated_results = {f"{rows} rows": pyfritz_unrelated_edit(rows) for rows in LIST_SIZES}
+        add_results = {
+            "raw JS appends a row": raw_add_rows(lib),
+            "pyfritz render_each": pyfritz_add_rows(),
+        }
         results = {
             "raw JS textContent": raw_text_updates(lib),
             "Python writes textContent": python_direct_text_updates(),
@@ -132,6 +201,10 @@ async def main():
         for name, times in keyed_results.items():
             for step, elapsed in zip(steps, times, strict=True):
                 keyed[name][step].append(elapsed)
+        for name, elapsed in unrelated_results.items():
+            unrelated[name].append(elapsed)
+        for name, elapsed in add_results.items():
+            adds[name].append(elapsed)
     metrics = [
         {
             "label": f"{UPDATES:,} store updates bound to one text node",
@@ -151,6 +224,24 @@ async def main():
                 "samples": {name: keyed[name][step] for name in keyed},
             }
         )
+    metrics.append(
+        {
+            "label": "a change unrelated to a keyed list (the title), by rows on the page",
+            "unit": "ms/edit",
+            "better": "lower",
+            "baseline": "0 rows",
+            "samples": unrelated,
+        }
+    )
+    metrics.append(
+        {
+            "label": f"adding {ADDS} rows one at a time to a keyed list",
+            "unit": "ms",
+            "better": "lower",
+            "baseline": "raw JS appends a row",
+            "samples": adds,
+        }
+    )
     result = {
         "environment": {
             "userAgent": str(window.navigator.userAgent),

@@ -12,7 +12,8 @@ synchronously, operators with sync callables forward synchronously, and
 ``watch()`` on such a chain subscribes at once and never switches tasks per
 value. A callable that returns an awaitable suspends only its own collector:
 later values wait in that collector's bounded buffer, in order. ``async for``
-reads a per-collector buffer in batches (one wake-up per batch). Cold flows
+reads a per-collector buffer in batches (one wake-up per batch; in the
+browser that wake-up runs in a microtask, :mod:`pyfritz._wakeup`). Cold flows
 (:func:`flow`) are pulled, which gives them natural back-pressure.
 
 Error policy: an exception raised by a callable never reaches the emitter (in

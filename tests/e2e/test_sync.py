@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from browser_guard import PageGuard
-from harness import open_py
+from harness import CONFIG, open_py
 from playwright.sync_api import Page, expect
 from sync_fixtures import SyncServer, sync_pages, sync_server
 
@@ -17,7 +17,8 @@ def open_both(pages: list[PageGuard], entity: str) -> tuple[Page, Page]:
         open_py(guard.page, "sync_person", id=entity)
     a, b = (guard.page for guard in pages)
     for page in (a, b):
-        expect(page.locator("#status")).to_have_text("synced")
+        # The first wait includes Pyodide's boot: 20-60 s on a loaded machine.
+        expect(page.locator("#status")).to_have_text("synced", timeout=CONFIG.BOOT_TIMEOUT_MS)
     return a, b
 
 
