@@ -512,6 +512,24 @@ async def test_a_row_of_a_sub_store_list_does_not_wake_on_changes_elsewhere() ->
     assert store.current == Board("renamed", (Todo("a", "one"), Todo("b", "zwei")))
 
 
+async def test_a_sub_stores_data_reads_its_part_once_per_change_for_all_collectors() -> None:
+    reads: list[str] = []
+
+    def counted_id(todo: Todo) -> str:
+        reads.append(todo.id)
+        return todo.id
+
+    store = RootStore((Todo("a", "one"),))
+    row = store.sub_by_id(counted_id, "a")
+    first, second = watch_values(row.data), watch_values(row.data)
+    late = watch_values(row.sub("text").data)
+    reads.clear()
+    store.update((Todo("a", "uno"),))
+    assert reads == ["a"]  # one lens read, however many collect
+    assert first == second == [Todo("a", "one"), Todo("a", "uno")]
+    assert late == ["one", "uno"]
+
+
 async def test_sub_by_id_on_a_tuple_keeps_a_tuple() -> None:
     store = RootStore((Todo("a", "one"),))
     store.sub_by_id(todo_id, "a").update(Todo("a", "uno"))
