@@ -19,6 +19,11 @@ PAGES = Path(__file__).resolve().parent / "pages"
 CONFIG = load_playwright_config(ROOT)
 
 
+# PyScript dispatches py:ready on the script element once the interpreter is
+# up; a capturing listener on the document sees it whether or not it bubbles.
+_NOTE_READY = "document.addEventListener('py:ready', () => { window.__pyReady = true; }, true);"
+
+
 @contextlib.contextmanager
 def guarded_windows(
     browser: Browser, base_url: str | list[str], count: int = 2, *, allow: Iterable[str] = ()
@@ -55,4 +60,13 @@ def open_py(page: Page, name: str, **params: str) -> None:
     Extra keyword arguments become query parameters the page can read.
     """
     query = "&".join(f"{key}={value}" for key, value in {"py": name, **params}.items())
+    page.add_init_script(_NOTE_READY)
     page.goto(f"/harness.html?{query}")
+    # Wait for the interpreter (not for the page's script, which may run long):
+    # Pyodide's boot takes 20-60 s on a loaded machine, more than an expect's
+    # timeout, so the first expect of a test must not have to cover it.
+    page.wait_for_function(
+        "window.__pyReady === true || document.querySelector('.py-error') !== null",
+        polling=50,
+        timeout=CONFIG.BOOT_TIMEOUT_MS,
+    )
