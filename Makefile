@@ -43,7 +43,8 @@ engine-browsers: $(VENV)/.installed
 
 # The demo is a project like any `pyfritz new` makes, served by the same command.
 demo: setup
-	$(VENV)/bin/pyfritz dev . --host $(HOST) --port $(PORT) --db demo.sqlite3
+	$(VENV)/bin/pyfritz dev . --host $(HOST) --port $(PORT) --db demo.sqlite3 \
+		--resources demo.model:resources
 
 test: setup lint typecheck unit e2e engines
 

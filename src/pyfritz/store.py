@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, Unio
 from .errors import LensError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
 from .lenses import Lens, by_id, field_lens
+from .messages import Message
 from .operators import Flow
 from .reporting import report
 from .sinks import _COMPLETE, _ERROR, _NEXT, _PLAIN
@@ -397,6 +398,11 @@ class SyncHandle(Protocol):
     @property
     def errors(self) -> SharedFlow[Exception]:
         """Refused changes, bad frames and undecodable values."""
+        ...
+
+    @property
+    def messages(self) -> StateFlow[tuple[Message, ...]]:
+        """What the resource's validator (or the server) says about the last change."""
         ...
 
     @property

@@ -42,7 +42,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def server_url() -> Iterator[str]:
     """The dev server app (pages, runtime, echo, a sync server in memory) plus the
     e2e test pages."""
-    _, sync = build_sync(":memory:", [])  # in memory: nothing to close
+    # In memory (nothing to close); the demo's validators as `make demo` has them.
+    _, sync = build_sync(":memory:", [], resources="demo.model:resources")
     app = create_app(
         ROOT, extra_roots=[PAGES], harness=True, sync=sync, routes=ws_endpoints.routes()
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
-from harness import guarded_windows
+from harness import CONFIG, guarded_windows
 from playwright.sync_api import Browser, Page, expect
 
 
@@ -24,7 +24,10 @@ def two_windows(browser: Browser, base_url: str) -> Iterator[tuple[Page, Page]]:
 
 def _open(page: Page, path: str) -> None:
     page.goto(path)
-    expect(page.locator(".badge")).to_have_attribute("data-status", "synced")
+    # Booting Pyodide may take long on a busy machine: the boot timeout, not the expect one.
+    expect(page.locator(".badge")).to_have_attribute(
+        "data-status", "synced", timeout=CONFIG.BOOT_TIMEOUT_MS
+    )
 
 
 def test_person_edits_show_in_the_other_window(two_windows: tuple[Page, Page]) -> None:
