@@ -47,8 +47,8 @@ __all__ = ["BURSTS", "CLIENTS", "PUTS", "ROUNDS", "SERVERS", "main", "run"]
 ROOT = Path(__file__).resolve().parents[1]
 #: Clients that follow the entity and count what they receive.
 CLIENTS = 50
-#: Puts the producer sends per round. Below the sync server's per-client queue
-#: bound (``pyfritz.server.QUEUE_LIMIT``, 1024 frames), so that no client is cut off
+#: Puts the producer sends per round. Well below the sync server's per-client queue
+#: bound (``pyfritz.server.Limits.queue_bytes``, 1 MiB), so that no client is cut off
 #: as too slow whatever the scheduling.
 PUTS = 500
 #: Bursts of ``PUTS`` puts per round, each waited for before the next.
@@ -71,10 +71,12 @@ def serve_sync() -> None:
     from starlette.routing import WebSocketRoute
 
     from pyfritz.dev.threaded import free_socket
-    from pyfritz.server import Hub, MemoryStorage, sync_app
+    from pyfritz.server import Hub, Limits, MemoryStorage, sync_app
 
     sock = free_socket()
-    app = Starlette(routes=[WebSocketRoute("/sync", sync_app(Hub(MemoryStorage())))])
+    # The producer's bursts are far over the default put rate: measure throughput, not it.
+    limits = Limits(put_rate=1e9, put_burst=1 << 30)
+    app = Starlette(routes=[WebSocketRoute("/sync", sync_app(Hub(MemoryStorage()), limits=limits))])
     # The socket listens already: a client connecting now waits in the backlog.
     print(f"port {sock.getsockname()[1]}", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

@@ -23,7 +23,6 @@ from starlette.types import Receive, Scope, Send
 from pyfritz.dev import create_app
 from pyfritz.dev.threaded import serve_asgi
 from pyfritz.server import Deliver, Hub, MemoryStorage, Session, sync_app
-from pyfritz.server.protocol import MAX_FRAME
 
 __all__ = ["InjectingHub", "SyncServer", "sync_pages", "sync_server"]
 
@@ -37,8 +36,8 @@ class InjectingHub(Hub):
         super().__init__(MemoryStorage())
         self._delivers: list[tuple[Session, Deliver]] = []
 
-    def connect(self, deliver: Deliver, *, max_frame: int = MAX_FRAME) -> Session:
-        session = super().connect(deliver, max_frame=max_frame)
+    def connect(self, deliver: Deliver, **options: Any) -> Session:
+        session = super().connect(deliver, **options)
         self._delivers.append((session, deliver))
         return session
 

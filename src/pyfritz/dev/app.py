@@ -15,24 +15,34 @@ Routes:
 * ``/ws/echo``: a WebSocket that sends every frame back (text as text, binary
   as binary) and accepts the first sub-protocol the client offers;
 * ``/sync``: the sync server, when one is given.
+
+Every request must name an allowed ``Host`` (else HTTP 400: DNS rebinding), and
+every WebSocket, whatever its path, must come from an allowed ``Origin`` (else
+HTTP 403; ``null`` is refused). A path that names no file is a 404, whatever
+bytes it holds.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from html import escape
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from pyfritz.server.hosts import LOOPBACK_HOSTS
+from pyfritz.server.origins import DEFAULT_ALLOWED_ORIGINS, OriginCheck, OriginPolicy
 
 from .bundle import BUNDLE_PATH, BundleCache
 from .project import CONFIG, RUNTIME_URL, ProjectError, check_config
@@ -81,9 +91,19 @@ def resolve_site_file(roots: Sequence[Path], url_path: str) -> Path | None:
     Only the entries of :data:`SITE_ENTRIES` are served, never other files of
     the project (``.git``, databases, the server's own code).
     """
+    try:
+        return _resolve(roots, url_path)
+    except (OSError, ValueError):
+        # A NUL byte, a name too long for the file system, ...: no such file.
+        return None
+
+
+def _resolve(roots: Sequence[Path], url_path: str) -> Path | None:
     relative = url_path.lstrip("/") or "index.html"
     if relative.endswith("/"):
         relative += "index.html"
+    if "\x00" in relative or "\\" in relative:
+        return None
     parts = Path(relative).parts
     if not parts or any(part in ("..", "") or part.startswith(".") for part in parts):
         return None
@@ -188,6 +208,8 @@ def create_app(
     harness: bool = False,
     reload: bool = False,
     head_script: str | None = None,
+    allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
+    allowed_origins: Iterable[str] = DEFAULT_ALLOWED_ORIGINS,
 ) -> Starlette:
     """Build the dev server application.
 
@@ -206,6 +228,10 @@ def create_app(
         head_script: test-only: the URL of a script every served HTML page
             loads before its own scripts (the cross-engine tests install their
             error hook this way; an external file, so a strict CSP allows it).
+        allowed_hosts: the ``Host`` names answered (see
+            :mod:`pyfritz.server.hosts`); the loopback names by default.
+        allowed_origins: page origins whose WebSockets are accepted besides
+            the server's own (see :mod:`pyfritz.server.origins`).
 
     Example::
 
@@ -286,4 +312,10 @@ def create_app(
         # WebSocket request gets no trailing-slash redirect.
         all_routes.append(WebSocketRoute("/sync", sync))
     all_routes.append(Route("/{path:path}", static))
-    return Starlette(routes=all_routes)
+    origins = OriginPolicy(allowed_origins)
+    # The Host check first: a rebinding page must learn nothing, not even a 404.
+    guards = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False),
+        Middleware(OriginCheck, policy=origins),
+    ]
+    return Starlette(routes=all_routes, middleware=guards)

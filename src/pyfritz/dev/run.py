@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from pyfritz.server.cli import add_sync_arguments, build_sync, serve
+from pyfritz.server.cli import add_sync_arguments, build_sync, serve, sync_options
 from pyfritz.server.errors import StorageError
+from pyfritz.server.hosts import default_allowed_hosts
+from pyfritz.server.limits import Limits
+from pyfritz.server.origins import DEFAULT_ALLOWED_ORIGINS
 
 from .app import create_app
 from .project import check_project
@@ -32,19 +36,25 @@ def run_dev(
     extra_roots: Sequence[Path] = (),
     harness: bool = False,
     resources: str | None = None,
+    allowed_hosts: Sequence[str] = (),
+    sync: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve the project at ``root`` until interrupted.
 
     A relative ``db`` file is taken relative to ``root`` (a URL as it is).
     ``resources`` (``module:name``) names the project's resources whose
     validators the sync server runs on every put; the project's ``app/``
-    packages are importable for that.
+    packages are importable for that. ``allowed_hosts``: the ``Host`` names
+    answered (default: see :func:`~pyfritz.server.hosts.default_allowed_hosts`);
+    ``sync``: more keyword arguments of :func:`~pyfritz.server.cli.build_sync`
+    (the access hooks, the limits).
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
         pyfritz_runtime.RuntimeMissing: the runtime is not installed.
         pyfritz.server.errors.StorageError: the database cannot be opened.
-        ValueError: ``resources`` cannot be imported.
+        ValueError: ``resources`` cannot be imported, or bound to every
+            interface (``0.0.0.0``) without ``allowed_hosts``.
 
     Example::
 
@@ -58,16 +68,35 @@ def run_dev(
     database = db if db == ":memory:" or "://" in db else str(root / db)
     # The project's packages (app/) are importable here too, for --resources.
     sys.path.insert(0, str(root / "app"))
-    hub, sync = build_sync(database, list(allow_origins), resources=resources)
+    hosts = list(allowed_hosts) or default_allowed_hosts(host)
+    options = dict(sync or {})
+    limits = options.get("limits") or Limits()
+    hub, endpoint = build_sync(database, list(allow_origins), resources=resources, **options)
     app = create_app(
-        root, extra_roots=extra_roots, sync=sync, isolate=isolate, harness=harness, reload=reload
+        root,
+        extra_roots=extra_roots,
+        sync=endpoint,
+        isolate=isolate,
+        harness=harness,
+        reload=reload,
+        allowed_hosts=hosts,
+        allowed_origins=[*DEFAULT_ALLOWED_ORIGINS, *allow_origins],
     )
     runtime = f"PyScript {manifest.pyscript}, Pyodide {manifest.pyodide}"
     print(f"pyfritz dev: http://{host}:{port}/  (project {root})")
     print(f"  sync: /sync, db: {db}; runtime: {runtime}")
     print("  open pages reload when a source changes; Ctrl-C stops" if reload else "  Ctrl-C stops")
     print(flush=True)
-    serve(app, hub, host=host, port=port)
+    banner = [f"  {endpoint.describe_access()}", f"  answers to host names {', '.join(hosts)}"]
+    serve(
+        app,
+        hub,
+        host=host,
+        port=port,
+        allowed_hosts=hosts,
+        max_frame=limits.max_frame,
+        banner=banner,
+    )
 
 
 def build_parser(prog: str = "pyfritz dev") -> argparse.ArgumentParser:
@@ -86,7 +115,7 @@ def build_parser(prog: str = "pyfritz dev") -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         help="interface to bind; 0.0.0.0 makes it reachable from other machines "
-        "(default: %(default)s)",
+        "(then name the host names they use with --allowed-host) (default: %(default)s)",
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     add_sync_arguments(parser, default_db="dev.sqlite3")
@@ -129,6 +158,8 @@ def main(argv: list[str] | None = None, *, prog: str = "pyfritz dev") -> int:
             extra_roots=[path.resolve() for path in args.extra_root],
             harness=args.harness,
             resources=args.resources,
+            allowed_hosts=args.allowed_host,
+            sync={name: value for name, value in sync_options(args).items() if name != "resources"},
         )
     except (OSError, ValueError, StorageError) as exc:
         # ProjectError, RuntimeMissing, a locked database: the message says what to do.

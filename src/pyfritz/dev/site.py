@@ -13,6 +13,10 @@ read; docs/getting-started.md has the same rules for nginx, Caddy and others).
 The sync URL is taken from the page's own origin or a ``?sync=`` parameter
 (:func:`pyfritz.sync_url`), so the pages need no project server.
 ``python -m pyfritz.dev.site`` is the same as ``pyfritz build``.
+
+Only regular files that are not dotfiles are copied (no ``.git``, no editor
+swap files, no sockets); a symbolic link that leaves the project is refused,
+so a site can never publish a file from elsewhere on the machine.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from .bundle import BUNDLE_PATH, Bundle, build_bundle
 from .project import CONFIG, RUNTIME_URL, check_project, versioned
 
-__all__ = ["HEADERS_FILE", "IMMUTABLE", "build_site", "headers_rules", "main"]
+__all__ = ["HEADERS_FILE", "IMMUTABLE", "build_site", "headers_rules", "main", "site_files"]
 
 #: The static-host header rules file written into the site.
 HEADERS_FILE = "_headers"
@@ -54,13 +58,45 @@ def _headers_file() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _inside(path: Path, base: Path) -> Path:
+    """``path``, checked not to be a symlink that leaves ``base``."""
+    if path.is_symlink() and not path.resolve().is_relative_to(base.resolve()):
+        raise ValueError(f"{path} is a symbolic link out of {base}; refusing to copy it")
+    return path
+
+
+def site_files(root: Path) -> dict[str, Path]:
+    """The files a site of the project at ``root`` is made of: site path → source file.
+
+    The pages (``*.html``) and ``pyscript.toml`` at the top, and every regular
+    file under ``static/``; dotfiles and dot-folders are left out.
+
+    Raises:
+        ValueError: a symbolic link among them leaves the project (or ``static/``).
+    """
+    files: dict[str, Path] = {}
+    for page in sorted([*root.glob("*.html"), root / CONFIG]):
+        if not page.name.startswith(".") and _inside(page, root).is_file():
+            files[page.name] = page
+    static = root / "static"
+    for path in sorted(static.rglob("*")) if static.is_dir() else []:
+        relative = path.relative_to(static)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        # is_file(): regular files only (it follows a link, checked to stay inside).
+        if _inside(path, static).is_file():
+            files["static/" + relative.as_posix()] = path
+    return files
+
+
 def build_site(root: Path, out: Path) -> Path:
     """Write the site for the project at ``root`` into ``out`` (replaced) and return it.
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
         pyfritz_runtime.RuntimeMissing: the runtime is not installed.
-        ValueError: ``out`` is the project folder itself or contains it.
+        ValueError: ``out`` is the project folder itself or contains it, or a
+            symbolic link leaves the project (see :func:`site_files`).
 
     Example::
 
@@ -74,14 +110,18 @@ def build_site(root: Path, out: Path) -> Path:
         raise ValueError(f"refusing to replace {out}: it holds the project itself")
     bundle = build_bundle(root / "app")
     bundle_name = f"{Path(BUNDLE_PATH).parent.as_posix()}/app.{Bundle(bundle).digest}.zip"
+    files = site_files(root)  # before anything is removed: a refusal changes nothing
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    for page in sorted([*root.glob("*.html"), root / CONFIG]):
-        text = versioned(page.read_text(encoding="utf-8"), tag=manifest.tag, bundle=bundle_name)
-        (out / page.name).write_text(text, encoding="utf-8")
-    if (root / "static").is_dir():
-        shutil.copytree(root / "static", out / "static")
+    for name, source in files.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if "/" in name:  # under static/
+            shutil.copyfile(source, target)
+            continue
+        text = versioned(source.read_text(encoding="utf-8"), tag=manifest.tag, bundle=bundle_name)
+        target.write_text(text, encoding="utf-8")
     runtime = out / RUNTIME_URL / manifest.tag
     for name in manifest.files:
         target = runtime / name

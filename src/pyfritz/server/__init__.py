@@ -9,7 +9,12 @@ CPython only; it never ships to the browser. The pieces, sans-I/O first:
 * :mod:`~pyfritz.server.hub`: :class:`Hub` (entities, revisions, followers) and its
   per-connection :class:`Session`; :meth:`Hub.set` changes an entity from server code;
 * :mod:`~pyfritz.server.origins`: the ``Origin`` allow-list;
-* :mod:`~pyfritz.server.asgi`: :func:`sync_app`, the hub as an ASGI (Starlette) endpoint.
+* :mod:`~pyfritz.server.hosts`: the ``Host`` check (DNS rebinding);
+* :mod:`~pyfritz.server.access`: the app's ``authenticate`` and ``authorize`` hooks;
+* :mod:`~pyfritz.server.limits`: :class:`Limits`, what clients may cost the server;
+* :mod:`~pyfritz.server.asgi`: :func:`sync_app`, the hub as an ASGI (Starlette) endpoint;
+* :mod:`~pyfritz.server.transport`: uvicorn's WebSocket protocol with a bound
+  on lingering connections.
 
 Example::
 
@@ -25,7 +30,8 @@ Example::
 
 from __future__ import annotations
 
-from .asgi import CLOSE_POLICY, CLOSE_TOO_SLOW, QUEUE_BYTES, QUEUE_LIMIT, SyncApp, sync_app
+from .access import Action, Authenticate, Authorize, load_hook
+from .asgi import CLOSE_POLICY, CLOSE_TOO_SLOW, SyncApp, sync_app
 from .errors import (
     ProtocolError,
     StorageError,
@@ -33,7 +39,9 @@ from .errors import (
     StorageUnavailable,
     SyncServerError,
 )
-from .hub import MAX_VALUE, Deliver, Hub, Session
+from .hosts import LOOPBACK_HOSTS, check_hosts, default_allowed_hosts
+from .hub import MAX_STORED, MAX_VALUE, Deliver, Hub, Session
+from .limits import Limits
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 from .protocol import MAX_FRAME
 from .storage import Change, Listener, MemoryStorage, Record, SqliteStorage, Storage
@@ -42,13 +50,17 @@ __all__ = [
     "CLOSE_POLICY",
     "CLOSE_TOO_SLOW",
     "DEFAULT_ALLOWED_ORIGINS",
+    "LOOPBACK_HOSTS",
     "MAX_FRAME",
+    "MAX_STORED",
     "MAX_VALUE",
-    "QUEUE_BYTES",
-    "QUEUE_LIMIT",
+    "Action",
+    "Authenticate",
+    "Authorize",
     "Change",
     "Deliver",
     "Hub",
+    "Limits",
     "Listener",
     "MemoryStorage",
     "OriginPolicy",
@@ -62,5 +74,8 @@ __all__ = [
     "StorageUnavailable",
     "SyncApp",
     "SyncServerError",
+    "check_hosts",
+    "default_allowed_hosts",
+    "load_hook",
     "sync_app",
 ]

@@ -8,16 +8,26 @@ FastAPI application. Per connection it:
 * checks the ``Origin`` header (:class:`~pyfritz.server.origins.OriginPolicy`);
   a refused handshake is closed before it is accepted with code 1008, which
   ASGI servers send as HTTP 403 (a browser reports close code 1006);
+* counts connections in total and per client address
+  (:class:`~pyfritz.server.limits.Limits`); over either, the handshake is
+  answered with HTTP 503 or 429;
+* asks the app's ``authenticate`` hook (:mod:`~pyfritz.server.access`), if
+  given, for the connection's principal; ``None`` refuses it with HTTP 403,
+  and the session carries the principal and the ``authorize`` hook;
 * feeds every incoming frame to the hub session; a bad frame, including one
   over ``max_frame`` bytes, is answered with an ``error`` frame and the
   connection stays open (the ASGI server's own cap, uvicorn's
   ``ws_max_size`` of 16 MiB by default, still closes the connection with
   1009 above that);
-* sends outgoing frames from its own task, out of a queue bounded by
-  ``queue_limit`` frames and ``queue_bytes`` characters of text: the hub hands
-  frames over without ever waiting, and a client that cannot keep up is
-  disconnected with close code 1013 ("try again later") and a reason, while
-  the others carry on;
+* sends outgoing frames from its own task, out of a queue bounded in bytes
+  of memory (``queue_bytes`` per connection, ``total_queue_bytes`` for all):
+  the hub hands frames over without ever waiting, and a client that cannot
+  keep up, or has not taken a frame for ``write_timeout`` seconds, is cut off
+  with close code 1013 ("try again later") and a reason, while the others
+  carry on. Its queue is dropped at once; the close frame gets
+  ``close_timeout`` seconds, and under uvicorn
+  :class:`~pyfritz.server.transport.WebSocketProtocol` then aborts a
+  transport that is still stuck, so its buffers are freed too;
 * closes the connection with 1013 ("try again later") when a join or put
   cannot be served because the database is unreachable
   (:class:`~pyfritz.server.errors.StorageUnavailable`): the browser keeps
@@ -57,72 +67,145 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+from collections import deque
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from .access import Authenticate, Authorize
 from .errors import StorageUnavailable
 from .hub import Hub, Session
+from .limits import ConnectionCounter, Limits
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
-from .protocol import MAX_FRAME
 
 __all__ = [
     "CLOSE_POLICY",
     "CLOSE_TOO_SLOW",
-    "QUEUE_BYTES",
-    "QUEUE_LIMIT",
     "SyncApp",
     "sync_app",
 ]
 
 logger = logging.getLogger("pyfritz.server")
 
-#: Default bound of a connection's outgoing queue, in frames.
-QUEUE_LIMIT = 1024
-#: Default bound of a connection's outgoing queue, in characters of text.
-QUEUE_BYTES = 16 * 1024 * 1024
-#: Close code for a refused origin (RFC 6455 "policy violation").
+#: Close code for a refused origin or principal (RFC 6455 "policy violation").
 CLOSE_POLICY = 1008
 #: Close code for a client that could not keep up (RFC 6455 "try again later").
 CLOSE_TOO_SLOW = 1013
-# How long closing a slow client may take before the connection is just dropped.
-_CLOSE_TIMEOUT = 5.0
+
+
+class _Budget:
+    """The outgoing bytes queued by every connection of one app, and their bound."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.outboxes: set[_Outbox] = set()
+
+    def make_room(self, size: int, asking: _Outbox) -> bool:
+        """Cut off the longest queues until ``size`` more bytes fit; ``False``: ``asking`` went."""
+        while self.used + size > self.limit:
+            # The longest queue is the client furthest behind: cut it, not the
+            # one that happens to receive the next frame.
+            victim = max(self.outboxes, key=lambda outbox: outbox.queued)
+            if victim.queued == 0:  # only this frame is too large: it cannot go
+                victim = asking
+            victim.cut_off(f"server busy: {self.used} bytes queued for all clients")
+            if victim is asking:
+                return False
+        return True
 
 
 class _Outbox:
-    """A connection's bounded outgoing queue, drained by its own sender task."""
+    """A connection's outgoing queue, bounded in bytes, drained by its own sender task."""
 
-    def __init__(self, send: Send, *, limit: int, limit_bytes: int) -> None:
+    def __init__(self, send: Send, budget: _Budget, limits: Limits) -> None:
         self._send = send
-        self._limit = limit
-        self._limit_bytes = limit_bytes
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._size = 0
-        #: Why the client was cut off, once its queue overflowed.
+        self._budget = budget
+        self._limit = limits.queue_bytes
+        self._write_timeout = limits.write_timeout
+        self._queue: deque[str] = deque()
+        self._ready = asyncio.Event()
+        #: Bytes of memory the queued frames hold (the one being sent included).
+        self.queued = 0
+        # When the send in progress began (loop time); None: no send waiting.
+        self._send_started: float | None = None
+        #: Why the client was cut off, once it was.
         self.overflow: str | None = None
         self.overflowed = asyncio.Event()
+        budget.outboxes.add(self)
 
     def deliver(self, frame: str) -> None:
-        """Queue ``frame``; on overflow, stop queueing and signal the connection."""
+        """Queue ``frame``; over a bound, cut the client off instead."""
         if self.overflow is not None:
             return
-        pending = self._queue.qsize()
-        # A single frame larger than the byte bound still goes out alone.
-        if pending >= self._limit or (pending and self._size + len(frame) > self._limit_bytes):
-            self.overflow = f"too slow: {pending} frames queued"
-            self.overflowed.set()
+        # getsizeof: what the queued string holds in memory (1, 2 or 4 bytes a
+        # character), which is what a stuck client costs the server.
+        size = sys.getsizeof(frame)
+        # A single frame larger than the bound still goes out alone.
+        if self._queue and self.queued + size > self._limit:
+            self.cut_off(f"too slow: {self.queued} bytes queued")
             return
-        self._size += len(frame)
-        self._queue.put_nowait(frame)
+        if not self._budget.make_room(size, self):
+            return
+        self._queue.append(frame)
+        self.queued += size
+        self._budget.used += size
+        self._ready.set()
+
+    def cut_off(self, reason: str) -> None:
+        """Stop queueing, drop what is queued and signal the connection."""
+        if self.overflow is not None:
+            return
+        self.overflow = reason
+        self._queue.clear()
+        self._budget.used -= self.queued
+        self.queued = 0
+        self._budget.outboxes.discard(self)
+        self.overflowed.set()
+
+    def close(self) -> None:
+        """Give the queue's bytes back to the budget (the connection is over)."""
+        self._queue.clear()
+        self._budget.used -= self.queued
+        self.queued = 0
+        self._budget.outboxes.discard(self)
 
     async def run(self) -> None:
-        """Send queued frames, in order, until cancelled or the send fails."""
-        while True:
-            frame = await self._queue.get()
-            self._size -= len(frame)
+        """Send queued frames, in order, until cancelled, cut off or the send fails."""
+        loop = asyncio.get_running_loop()
+        queue = self._queue
+        while self.overflow is None:
+            if not queue:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            frame = queue[0]
+            self._send_started = loop.time()
             await self._send({"type": "websocket.send", "text": frame})
+            self._send_started = None
+            if self.overflow is not None:
+                return
+            # Counted until sent: the frame is held in memory until then.
+            queue.popleft()
+            size = sys.getsizeof(frame)
+            self.queued -= size
+            self._budget.used -= size
+
+    async def watch(self) -> None:
+        """Cut the client off once a send has waited ``write_timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        timeout = self._write_timeout
+        while self.overflow is None:
+            started = self._send_started
+            left = timeout if started is None else started + timeout - loop.time()
+            if left <= 0:
+                self.cut_off(f"not reading: no frame taken for {timeout:g} s")
+                return
+            await asyncio.sleep(left)
 
 
 class SyncApp:
@@ -133,19 +216,38 @@ class SyncApp:
         hub: Hub,
         *,
         allowed_origins: Iterable[str] | None = None,
-        max_frame: int = MAX_FRAME,
-        queue_limit: int = QUEUE_LIMIT,
-        queue_bytes: int = QUEUE_BYTES,
+        authenticate: Authenticate | None = None,
+        authorize: Authorize | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        if max_frame <= 0 or queue_limit <= 0 or queue_bytes <= 0:
-            raise ValueError("max_frame, queue_limit and queue_bytes must be positive")
         self.hub = hub
         self.origins = OriginPolicy(
             DEFAULT_ALLOWED_ORIGINS if allowed_origins is None else allowed_origins
         )
-        self.max_frame = max_frame
-        self.queue_limit = queue_limit
-        self.queue_bytes = queue_bytes
+        self.authenticate = authenticate
+        self.authorize = authorize
+        self.limits = Limits() if limits is None else limits
+        self.connections = ConnectionCounter(
+            total=self.limits.max_connections,
+            per_address=self.limits.max_connections_per_address,
+        )
+        self._budget = _Budget(self.limits.total_queue_bytes)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Outgoing bytes queued for every connection together (for tests and metrics)."""
+        return self._budget.used
+
+    def describe_access(self) -> str:
+        """One line saying who may do what, for the server's start-up log."""
+        if self.authenticate is None and self.authorize is None:
+            return (
+                "access: no authenticate/authorize hooks; any client that passes the "
+                "Origin check may read and write every entity"
+            )
+        who = "authenticate hook" if self.authenticate else "no authenticate hook (anyone)"
+        what = "authorize hook" if self.authorize else "no authorize hook (every entity)"
+        return f"access: {who} decides who connects; {what} decides what they may do"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection: a WebSocket, an HTTP request or the lifespan."""
@@ -176,23 +278,53 @@ class SyncApp:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         client = scope.get("client")
+        address = str(client[0]) if client else "?"
         peer = f"{client[0]}:{client[1]}" if client else "?"
         secure = scope.get("scheme") == "wss"
         if not self.origins.allows(origin, host=headers.get("host"), secure=secure):
+            # repr: header values are the client's text and must not forge log lines.
             logger.info("refused a connection from %s: origin %r not allowed", peer, origin)
             await send(
                 {"type": "websocket.close", "code": CLOSE_POLICY, "reason": "origin not allowed"}
             )
             return
+        refusal = self.connections.open(address)
+        if refusal is not None:
+            status, reason = refusal
+            logger.warning("refused a connection from %s: %s", peer, reason)
+            await _deny(scope, send, status, reason)
+            return
+        try:
+            await self._authenticated(scope, receive, send, peer, origin)
+        finally:
+            self.connections.close(address)
+
+    async def _authenticated(
+        self, scope: Scope, receive: Receive, send: Send, peer: str, origin: str | None
+    ) -> None:
+        principal = None
+        if self.authenticate is not None:
+            try:
+                principal = await self.authenticate(HTTPConnection(scope))
+            except Exception:
+                # A failing hook refuses: access must never be granted by accident.
+                logger.exception("authenticate failed for a connection from %s", peer)
+            if principal is None:
+                logger.info("refused a connection from %s: not authenticated", peer)
+                await send({"type": "websocket.close", "code": CLOSE_POLICY, "reason": "forbidden"})
+                return
         await send({"type": "websocket.accept"})
 
-        outbox = _Outbox(send, limit=self.queue_limit, limit_bytes=self.queue_bytes)
-        session = self.hub.connect(outbox.deliver, max_frame=self.max_frame)
-        logger.info("connect client %s from %s (origin %s)", session.client, peer, origin)
+        outbox = _Outbox(send, self._budget, self.limits)
+        session = self.hub.connect(
+            outbox.deliver, limits=self.limits, principal=principal, authorize=self.authorize
+        )
+        logger.info("connect client %s from %s (origin %r)", session.client, peer, origin)
         sender = asyncio.create_task(outbox.run())
         receiver = asyncio.create_task(_receive_frames(receive, session))
         overflow = asyncio.create_task(outbox.overflowed.wait())
-        tasks = (sender, receiver, overflow)
+        watchdog = asyncio.create_task(outbox.watch())
+        tasks = (sender, receiver, overflow, watchdog)
         unavailable: StorageUnavailable | None = None
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -201,10 +333,11 @@ class SyncApp:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            outbox.close()
 
         if outbox.overflow is not None:
             logger.warning("disconnecting client %s: %s", session.client, outbox.overflow)
-            await _close(send, CLOSE_TOO_SLOW, outbox.overflow)
+            await _close(send, CLOSE_TOO_SLOW, outbox.overflow, self.limits.close_timeout)
         for task in (receiver, sender):
             exc = None if task.cancelled() else task.exception()
             if isinstance(exc, StorageUnavailable):
@@ -218,7 +351,8 @@ class SyncApp:
             logger.warning("disconnecting client %s: %s", session.client, unavailable)
             # Frames already queued (a snapshot, states) are lost with the
             # connection; the client joins again when it reconnects.
-            await _close(send, CLOSE_TOO_SLOW, "database unavailable; try again later")
+            reason = "database unavailable; try again later"
+            await _close(send, CLOSE_TOO_SLOW, reason, self.limits.close_timeout)
         logger.info("disconnect client %s", session.client)
 
 
@@ -237,10 +371,22 @@ async def _receive_frames(receive: Receive, session: Session) -> None:
             await asyncio.sleep(0)
 
 
-async def _close(send: Send, code: int, reason: str) -> None:
+async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:
+    """Refuse a handshake with an HTTP status, where the server can send one (else 403)."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await PlainTextResponse(reason + "\n", status_code=status)(scope, _no_receive, send)
+    else:
+        await send({"type": "websocket.close", "code": CLOSE_TOO_SLOW, "reason": reason})
+
+
+async def _no_receive() -> Message:  # pragma: no cover - a response never reads
+    return {"type": "websocket.disconnect"}
+
+
+async def _close(send: Send, code: int, reason: str, within: float) -> None:
     """Close the connection; a client too stuck to take even that is just dropped."""
     try:
-        async with asyncio.timeout(_CLOSE_TIMEOUT):
+        async with asyncio.timeout(within):
             await send({"type": "websocket.close", "code": code, "reason": reason})
     except (OSError, TimeoutError) as exc:
         logger.debug("close %d not sent: %r", code, exc)
@@ -250,9 +396,9 @@ def sync_app(
     hub: Hub,
     *,
     allowed_origins: Iterable[str] | None = None,
-    max_frame: int = MAX_FRAME,
-    queue_limit: int = QUEUE_LIMIT,
-    queue_bytes: int = QUEUE_BYTES,
+    authenticate: Authenticate | None = None,
+    authorize: Authorize | None = None,
+    limits: Limits | None = None,
 ) -> SyncApp:
     """An ASGI application serving the sync protocol for ``hub`` on any WebSocket path.
 
@@ -262,21 +408,28 @@ def sync_app(
             ``scheme://host:*`` for any port, or ``"*"``); the loopback origins
             (:data:`~pyfritz.server.origins.DEFAULT_ALLOWED_ORIGINS`) if ``None``.
             A handshake without ``Origin`` (not a browser) is always allowed.
-        max_frame: the largest incoming frame, in bytes of UTF-8 (default 1 MiB).
-        queue_limit: how many outgoing frames may wait for a slow client.
-        queue_bytes: how many characters of outgoing text may wait for it.
+        authenticate: ``async (connection) -> principal | None``, asked at each
+            handshake; ``None`` refuses it with HTTP 403 (:mod:`~pyfritz.server.access`).
+        authorize: ``(principal, entity_id, "join" | "put") -> bool``, asked
+            before each join and put; a refusal is an ``error`` with code
+            ``forbidden``.
+        limits: the connection and session limits; :class:`Limits
+            <pyfritz.server.limits.Limits>`' defaults if ``None``.
+
+    Without hooks, anyone who passes the ``Origin`` check may read and write
+    every entity.
 
     Raises:
-        ValueError: an origin or a limit is invalid.
+        ValueError: an origin is invalid.
 
     Example::
 
-        app = Starlette(routes=[WebSocketRoute("/sync", sync_app(hub))])
+        app = Starlette(routes=[WebSocketRoute("/sync", sync_app(hub, authorize=owner_only))])
     """
     return SyncApp(
         hub,
         allowed_origins=allowed_origins,
-        max_frame=max_frame,
-        queue_limit=queue_limit,
-        queue_bytes=queue_bytes,
+        authenticate=authenticate,
+        authorize=authorize,
+        limits=limits,
     )

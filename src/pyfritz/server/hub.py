@@ -25,6 +25,15 @@ Semantics (DESIGN.md sections 4 and 7):
   follower, the sender too.
 * A refused put (not joined, value too large or not JSON, storage failure)
   leaves the state unchanged and is answered with ``error`` to its sender only.
+* Access (:mod:`~pyfritz.server.access`): a session may carry a principal and
+  an ``authorize`` hook, asked before every ``join`` and ``put``; a refusal is
+  an ``error`` with code ``forbidden``, given before the storage is read, so
+  it is the same for an entity that exists and one that does not.
+* Limits (:mod:`~pyfritz.server.limits`): entities joined per session, puts per
+  second per session (a token bucket), and the total size of the stored values
+  (``max_stored``, counted by this hub from the storage's size when it opens
+  and its own commits on top; server code's :meth:`Hub.set` is not held to
+  it, but counted).
 * **Storage unavailable** (a database connection lost): a ``join`` or ``put``
   raises :class:`~pyfritz.server.errors.StorageUnavailable` out of
   :meth:`Session.receive`, and the adapter closes that connection with "try
@@ -66,9 +75,10 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .access import Action, Authorize
 from .errors import ProtocolError, StorageError, StorageUnavailable
+from .limits import Limits, TokenBucket
 from .protocol import (
-    MAX_FRAME,
     Join,
     Leave,
     Ping,
@@ -87,12 +97,25 @@ from .validate import Validators, refusal
 if TYPE_CHECKING:
     from pyfritz.resource import Resource
 
-__all__ = ["MAX_VALUE", "Deliver", "Hub", "Session"]
+__all__ = ["MAX_STORED", "MAX_VALUE", "Deliver", "Hub", "Session"]
 
 logger = logging.getLogger("pyfritz.server")
 
 #: Default cap on an entity's value, in bytes of compact UTF-8 JSON.
 MAX_VALUE = 512 * 1024
+#: Default cap on all stored values together, in bytes of compact UTF-8 JSON.
+MAX_STORED = 256 * 1024 * 1024
+
+_DEFAULT_LIMITS = Limits()
+
+
+class _QuotaExceeded(ValueError):
+    """A client's put would grow the stored values past ``max_stored``."""
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
 
 #: Hands one outgoing text frame to a connection; must neither block nor raise.
 Deliver = Callable[[str], None]
@@ -126,6 +149,11 @@ class Hub:
         resources: id pattern (``fnmatch``) → :class:`~pyfritz.resource.Resource`
             whose validator checks every put of a matching entity (see
             :mod:`pyfritz.server.validate`); :meth:`set` is not checked.
+        max_stored: the most all stored values may hold together, in bytes of
+            compact UTF-8 JSON; a client's put past it is refused (code
+            ``quota``). Counted from the storage's ``stored_bytes()`` when it
+            opens (if it has one; the bundled storages do), plus this hub's
+            own commits.
 
     The storage is opened by :meth:`open`, or by the first join, put, get or
     set; :meth:`close` closes it.
@@ -143,12 +171,16 @@ class Hub:
         *,
         max_value: int = MAX_VALUE,
         resources: Mapping[str, Resource[Any]] | None = None,
+        max_stored: int = MAX_STORED,
     ) -> None:
-        if max_value <= 0:
-            raise ValueError(f"max_value must be positive, not {max_value}")
+        if max_value <= 0 or max_stored <= 0:
+            raise ValueError("max_value and max_stored must be positive")
         self.validators = Validators(resources or {})
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.max_value = max_value
+        self.max_stored = max_stored
+        #: The size of every stored value together, in bytes of UTF-8 JSON.
+        self.stored_bytes = 0
         # Only entities with followers are cached; the storage has the rest.
         self._entities: dict[str, _Entity] = {}
         self._sessions: dict[str, Session] = {}
@@ -205,22 +237,38 @@ class Hub:
             opening = self._opening = asyncio.Event()
             try:
                 await self.storage.open(self)
+                measure = getattr(self.storage, "stored_bytes", None)
+                if callable(measure):
+                    self.stored_bytes = await measure()
                 self._open = True
             finally:
                 self._opening = None
                 opening.set()
 
-    def connect(self, deliver: Deliver, *, max_frame: int = MAX_FRAME) -> Session:
+    def connect(
+        self,
+        deliver: Deliver,
+        *,
+        limits: Limits = _DEFAULT_LIMITS,
+        principal: Any = None,
+        authorize: Authorize | None = None,
+    ) -> Session:
         """Open a session for one connection; its frames go to ``deliver``.
 
         Args:
             deliver: called with each outgoing text frame, in order.
-            max_frame: the largest incoming frame accepted, in bytes of UTF-8.
+            limits: the session's limits (``max_frame``, ``max_joined``,
+                ``put_rate``, ``put_burst``).
+            principal: who is connected, as the ``authenticate`` hook said.
+            authorize: asked before each join and put; everything is allowed
+                if ``None``.
         """
         client = secrets.token_urlsafe(9)
         while client in self._sessions:  # pragma: no cover - 72 random bits
             client = secrets.token_urlsafe(9)
-        session = Session(self, client, deliver, max_frame=max_frame)
+        session = Session(
+            self, client, deliver, limits=limits, principal=principal, authorize=authorize
+        )
         self._sessions[client] = session
         return session
 
@@ -268,7 +316,7 @@ class Hub:
         if value is None:
             raise ValueError("value must not be None (null means 'no state')")
         rev = await self._accept(id, value, None, None)
-        logger.debug("set %s rev=%d by the server", id, rev)
+        logger.debug("set %r rev=%d by the server", id, rev)
         return rev
 
     async def close(self) -> None:
@@ -381,8 +429,19 @@ class Hub:
             raise ValueError(f"value too large: {size} bytes > {self.max_value}")
         await self.open()
         self._check_available()
+        entity = self._entities.get(id)
+        # A client puts only entities it follows, so their record is cached;
+        # server code may set any, so read what it replaces.
+        if entity is not None and entity.loading is None:
+            current = entity.record
+        else:
+            current = await self.storage.load(id)
+        stored = self.stored_bytes + size - (0 if current is None else _utf8_len(current.value))
+        if origin is not None and stored > self.max_stored and stored > self.stored_bytes:
+            raise _QuotaExceeded(f"storage full ({self.max_stored} bytes); state unchanged")
         client = None if origin is None else origin.client
         rev = await self.storage.commit(id, value_json, origin=client, seq=seq)
+        self.stored_bytes = stored
         entity = self._entities.get(id)
         if origin is not None and seq is not None and entity is not None and entity.rev < rev:
             # Committed, not yet broadcast (the change feed is behind the
@@ -443,11 +502,24 @@ class Session:
     out through the ``deliver`` callback given to :meth:`Hub.connect`.
     """
 
-    def __init__(self, hub: Hub, client: str, deliver: Deliver, *, max_frame: int) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        client: str,
+        deliver: Deliver,
+        *,
+        limits: Limits = _DEFAULT_LIMITS,
+        principal: Any = None,
+        authorize: Authorize | None = None,
+    ) -> None:
         self.client = client
+        #: Who is connected (what the ``authenticate`` hook returned).
+        self.principal = principal
         self._hub = hub
         self._deliver = deliver
-        self._max_frame = max_frame
+        self._limits = limits
+        self._authorize = authorize
+        self._puts = TokenBucket(limits.put_rate, limits.put_burst)
         self._joined: set[str] = set()
         self.closed = False
 
@@ -472,7 +544,7 @@ class Session:
             self._refuse(ProtocolError("binary frames are not supported; send JSON text"))
             return
         try:
-            op = parse_frame(data, max_frame=self._max_frame)
+            op = parse_frame(data, max_frame=self._limits.max_frame)
         except ProtocolError as exc:
             self._refuse(exc)
             return
@@ -495,19 +567,27 @@ class Session:
             StorageUnavailable: see :meth:`receive`.
         """
         self._check_open()
+        if not self._allows(id, "join"):
+            # Asked before the storage is read: no hint whether the entity exists.
+            self._refuse(ProtocolError("join: forbidden", id=id), "forbidden")
+            return
+        if id not in self._joined and len(self._joined) >= self._limits.max_joined:
+            reason = f"join: at most {self._limits.max_joined} entities per connection; leave one"
+            self._refuse(ProtocolError(reason, id=id), "limit")
+            return
         try:
             record = await self._hub._follow(self, id)
         except StorageUnavailable:
             raise
         except StorageError as exc:
-            logger.error("join %s by client %s failed: %s", id, self.client, exc)
+            logger.error("join %r by client %s failed: %s", id, self.client, exc)
             self._deliver(error_frame(id, None, "join: storage failed; try again"))
             return
         if self.closed:  # closed while the storage was read
             self._hub._unfollow(self, id)
             return
         self._joined.add(id)
-        logger.info("join %s by client %s (client rev %s)", id, self.client, rev)
+        logger.info("join %r by client %s (client rev %s)", id, self.client, rev)
         if record is None:
             self._deliver(snapshot_frame(id, 0, None, self.client))
         else:
@@ -520,6 +600,16 @@ class Session:
             StorageUnavailable: see :meth:`receive`.
         """
         self._check_open()
+        if not self._puts.take():
+            limits = self._limits
+            reason = f"put: too fast (at most {limits.put_rate:g}/s, burst {limits.put_burst})"
+            reason += "; state unchanged"
+            self._refuse(ProtocolError(reason, id=id, seq=seq), "rate_limited")
+            return
+        if not self._allows(id, "put"):
+            reason = "put: forbidden; state unchanged"
+            self._refuse(ProtocolError(reason, id=id, seq=seq), "forbidden")
+            return
         if id not in self._joined:
             self._refuse(ProtocolError("put: not joined; send join first", id=id, seq=seq))
             return
@@ -535,17 +625,20 @@ class Session:
                 return
         try:
             rev = await self._hub._accept(id, value, self, seq)
+        except _QuotaExceeded as exc:
+            self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq), "quota")
+            return
         except ValueError as exc:
             self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq))
             return
         except StorageUnavailable:
-            logger.warning("put %s by client %s not applied: database unavailable", id, self.client)
+            logger.warning("put %r by client %s not applied: database unavailable", id, self.client)
             raise
         except StorageError as exc:
-            logger.error("put %s by client %s failed: %s", id, self.client, exc)
+            logger.error("put %r by client %s failed: %s", id, self.client, exc)
             self._deliver(error_frame(id, seq, "put: storage failed; state unchanged"))
             return
-        logger.debug("put %s rev=%d by client %s seq=%d base=%s", id, rev, self.client, seq, base)
+        logger.debug("put %r rev=%d by client %s seq=%d base=%s", id, rev, self.client, seq, base)
 
     def leave(self, id: str) -> None:
         """Stop following entity ``id``; nothing happens if it was not followed."""
@@ -553,7 +646,7 @@ class Session:
         if id in self._joined:
             self._joined.discard(id)
             self._hub._unfollow(self, id)
-            logger.debug("leave %s by client %s", id, self.client)
+            logger.debug("leave %r by client %s", id, self.client)
 
     def close(self) -> None:
         """Leave every entity and forget the session; calling it again does nothing."""
@@ -569,6 +662,17 @@ class Session:
         if self.closed:
             raise RuntimeError(f"session {self.client} is closed")
 
-    def _refuse(self, exc: ProtocolError) -> None:
-        logger.info("refused a frame from client %s: %s", self.client, exc.reason)
-        self._deliver(error_frame(exc.id, exc.seq, exc.reason))
+    def _allows(self, id: str, action: Action) -> bool:
+        if self._authorize is None:
+            return True
+        try:
+            return self._authorize(self.principal, id, action) is True
+        except Exception:
+            # A failing hook refuses: access must never be granted by accident.
+            logger.exception("authorize(%r, %r, %r) failed", self.principal, id, action)
+            return False
+
+    def _refuse(self, exc: ProtocolError, code: str | None = None) -> None:
+        # repr: the reason may quote client input, which must not forge log lines.
+        logger.info("refused a frame from client %s: %r", self.client, exc.reason)
+        self._deliver(error_frame(exc.id, exc.seq, exc.reason, code))

@@ -17,14 +17,23 @@ The default list is the loopback origins (:data:`DEFAULT_ALLOWED_ORIGINS`),
 which suits a development server bound to 127.0.0.1. Note that trusting the
 ``Host`` header leaves a loopback server open to DNS rebinding (a hostile name
 resolving to 127.0.0.1 makes its pages same-origin); a server that must resist
-that validates ``Host`` too, e.g. with Starlette's ``TrustedHostMiddleware``.
+that validates ``Host`` too (:mod:`~pyfritz.server.hosts`).
+
+:class:`OriginCheck` applies a policy to every WebSocket of an application
+(the dev server's echo endpoint as much as ``/sync``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-__all__ = ["DEFAULT_ALLOWED_ORIGINS", "OriginPolicy"]
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["DEFAULT_ALLOWED_ORIGINS", "OriginCheck", "OriginPolicy"]
+
+logger = logging.getLogger("pyfritz.server")
 
 #: Loopback page origins on any port.
 DEFAULT_ALLOWED_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
@@ -127,3 +136,33 @@ class OriginPolicy:
             scheme == p_scheme and name == p_name and p_port in (None, port)
             for p_scheme, p_name, p_port in self._patterns
         )
+
+
+class OriginCheck:
+    """ASGI middleware: every WebSocket handshake must pass ``policy``, whatever its path.
+
+    A refused handshake is closed before it is accepted (HTTP 403); HTTP
+    requests pass untouched (browsers protect those by the same-origin policy).
+
+    Example::
+
+        app = OriginCheck(app, OriginPolicy(allow_missing=True))
+    """
+
+    def __init__(self, app: ASGIApp, policy: OriginPolicy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a WebSocket with a foreign ``Origin``; pass everything else on."""
+        if scope["type"] == "websocket":
+            headers = Headers(scope=scope)
+            origin = headers.get("origin")
+            secure = scope.get("scheme") == "wss"
+            if not self.policy.allows(origin, host=headers.get("host"), secure=secure):
+                path = scope["path"]
+                logger.info("refused a WebSocket to %r: origin %r not allowed", path, origin)
+                refusal = {"type": "websocket.close", "code": 1008, "reason": "origin not allowed"}
+                await send(refusal)
+                return
+        await self.app(scope, receive, send)

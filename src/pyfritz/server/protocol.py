@@ -16,8 +16,8 @@ snapshot  s→c   ``id``, ``rev``, ``value`` (or null),          the current sta
 state     s→c   ``id``, ``rev``, ``value``, ``origin``,        an accepted state, sent to every
                 ``seq``                                        follower (origin/seq null when
                                                                the server itself set it)
-error     s→c   ``id``, ``seq``, ``reason``                    a frame was refused (id/seq null
-                                                               when they could not be read)
+error     s→c   ``id``, ``seq``, ``reason``,                   a frame was refused (id/seq null
+                ``code`` (optional)                            when they could not be read)
 pong      s→c   ``t``                                          the ping's ``t``, echoed
 ========  ====  =============================================  ==============================
 
@@ -33,7 +33,16 @@ whose ``reason`` goes back to the client:
   ``base`` are integers in ``0 .. 2**53 - 1`` (JavaScript's safe integers,
   so the browser reads them back exactly); ``value`` is any JSON but ``null``
   (null means "no state" in a snapshot);
+* numbers are finite: a literal too large for a double (``1e999``) is
+  refused like ``NaN``, so that no frame the server sends can hold one;
 * unknown extra fields are ignored, so that newer clients can add some.
+
+An ``error`` frame may carry a ``code`` a program can act on (see
+:data:`ERROR_CODES`): ``forbidden`` (the app's ``authorize`` hook said no; the
+same answer whether or not the entity exists), ``rate_limited``, ``limit``
+(too many entities joined) and ``quota`` (the server's storage is full). Its
+``reason`` is for people, and never longer than :data:`MAX_REASON` characters,
+so a refusal can never echo more than a bounded prefix of what was sent.
 
 Frames the server sends are built by string concatenation around JSON that was
 encoded once: the hub encodes an accepted value a single time and hands the
@@ -43,6 +52,7 @@ same frame string to every follower.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeGuard
@@ -50,8 +60,10 @@ from typing import Any, NoReturn, TypeGuard
 from .errors import ProtocolError
 
 __all__ = [
+    "ERROR_CODES",
     "MAX_FRAME",
     "MAX_ID",
+    "MAX_REASON",
     "MAX_SAFE_INT",
     "ClientOp",
     "Join",
@@ -73,6 +85,10 @@ MAX_FRAME = 1 << 20
 MAX_ID = 256
 #: Largest integer JavaScript represents exactly (``Number.MAX_SAFE_INTEGER``).
 MAX_SAFE_INT = 2**53 - 1
+#: Longest ``reason`` of an ``error`` frame, in characters.
+MAX_REASON = 200
+#: The ``code`` values an ``error`` frame may carry.
+ERROR_CODES = frozenset({"forbidden", "rate_limited", "limit", "quota"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +133,14 @@ ClientOp = Join | Leave | Put | Ping
 
 def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    # float("1e999") is inf: it would come back out as Infinity, which is not JSON.
+    if not math.isfinite(number):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return number
 
 
 def _utf8_size(text: str, limit: int) -> int:
@@ -194,7 +218,7 @@ def parse_frame(text: str, *, max_frame: int = MAX_FRAME) -> ClientOp:
         id_, seq = _salvage(text)
         raise ProtocolError(f"frame too large: {size} bytes > {max_frame}", id=id_, seq=seq)
     try:
-        frame = json.loads(text, parse_constant=_refuse_constant)
+        frame = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise ProtocolError("not JSON: nested too deeply") from None
     except ValueError as exc:
@@ -286,13 +310,24 @@ def state_frame(id: str, rev: int, value: str, origin: str | None, seq: int | No
 
 
 def error_frame(
-    id: str | None, seq: int | None, reason: str, *, messages: list[dict[str, str]] | None = None
+    id: str | None,
+    seq: int | None,
+    reason: str,
+    code: str | None = None,
+    *,
+    messages: list[dict[str, str]] | None = None,
 ) -> str:
     """An ``error`` frame (``id``/``seq`` null when they could not be read).
 
-    ``messages``: the validator's messages about a refused value, if any.
+    ``reason`` is cut to :data:`MAX_REASON` characters; ``code``, if given, is
+    one of :data:`ERROR_CODES`; ``messages``: the validator's messages about a
+    refused value, if any.
     """
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "…"
     frame = f'{{"op":"error","id":{_str(id)},"seq":{_int(seq)},"reason":{json.dumps(reason)}'
+    if code is not None:
+        frame += f',"code":{json.dumps(code)}'
     if messages is not None:
         frame += f',"messages":{json.dumps(messages, separators=(",", ":"))}'
     return frame + "}"
@@ -300,5 +335,6 @@ def error_frame(
 
 def pong_frame(t: Any) -> str:
     """A ``pong`` frame echoing a ping's ``t``."""
-    # ensure_ascii: t is client input and may hold a lone surrogate.
-    return f'{{"op":"pong","t":{json.dumps(t, separators=(",", ":"))}}}'
+    # ensure_ascii: t is client input and may hold a lone surrogate. allow_nan
+    # off: the parser refuses non-finite numbers, and this keeps it so.
+    return f'{{"op":"pong","t":{json.dumps(t, separators=(",", ":"), allow_nan=False)}}}'

@@ -135,6 +135,10 @@ class MemoryStorage:
         """The records of those of ``ids`` that have one."""
         return {id: self.records[id] for id in ids if id in self.records}
 
+    async def stored_bytes(self) -> int:
+        """The size of every stored value together, in bytes of UTF-8 JSON."""
+        return sum(len(record.value.encode("utf-8")) for record in self.records.values())
+
     async def commit(
         self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
     ) -> int:
@@ -250,6 +254,19 @@ class SqliteStorage:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot load {id!r} from {self.path!r}: {exc}") from exc
         return None if row is None else Record(row[0], row[1])
+
+    async def stored_bytes(self) -> int:
+        """The size of every stored value together, in bytes of UTF-8 JSON."""
+        try:
+            # CAST: LENGTH of TEXT counts characters; of a BLOB, bytes.
+            row = (
+                self._connection()
+                .execute("SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM entities")
+                .fetchone()
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot measure {self.path!r}: {exc}") from exc
+        return int(row[0])
 
     async def load_many(self, ids: Collection[str]) -> dict[str, Record]:
         """The records of those of ``ids`` that have one."""

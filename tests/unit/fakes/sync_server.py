@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeVar
 import uvicorn
 from starlette.types import ASGIApp, Message
 
-from pyfritz.server import MemoryStorage, Record, StorageError, StorageUnavailable
+from pyfritz.server import MAX_FRAME, MemoryStorage, Record, StorageError, StorageUnavailable
+from pyfritz.server.transport import uvicorn_config
 
 __all__ = [
     "TIMEOUT",
@@ -196,7 +197,7 @@ async def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> Asyn
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan=lifespan, log_level="warning")
+    config = uvicorn_config(app, max_frame=MAX_FRAME, lifespan=lifespan)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -23,7 +24,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
 import pyfritz.server.asgi
-from pyfritz.server import CLOSE_POLICY, CLOSE_TOO_SLOW, Hub, SqliteStorage, sync_app
+from pyfritz.server import CLOSE_POLICY, CLOSE_TOO_SLOW, Hub, Limits, SqliteStorage, sync_app
 from pyfritz.server.asgi import SyncApp
 
 
@@ -99,7 +100,7 @@ async def test_server_side_set_reaches_connected_clients() -> None:
 
 async def test_bad_frames_get_errors_and_the_connection_stays_open() -> None:
     hub = Hub()
-    async with running(sync_app(hub, max_frame=1024)) as url, connect(url) as ws:
+    async with running(sync_app(hub, limits=Limits(max_frame=1024))) as url, connect(url) as ws:
         await ws.send("not json")
         assert (await recv(ws))["reason"].startswith("not JSON")
         await ws.send(b"\x01\x02")
@@ -158,7 +159,8 @@ async def test_refusal_is_a_close_1008_before_accept() -> None:
 
 async def test_a_client_that_cannot_keep_up_is_closed_with_1013_and_others_carry_on() -> None:
     hub = Hub()
-    app = sync_app(hub, queue_limit=3)
+    # Room for about three small frames (a str of n ASCII characters holds 49 + n bytes).
+    app = sync_app(hub, limits=Limits(queue_bytes=3 * 120))
     slow, fast = FakeWebSocket(app), FakeWebSocket(app)
     await join(slow)
     await join(fast)
@@ -169,27 +171,25 @@ async def test_a_client_that_cannot_keep_up_is_closed_with_1013_and_others_carry
 
     assert slow.task is not None
     await slow.wait_for(lambda: slow.sent[-1]["type"] == "websocket.close")
-    assert slow.sent[-1] == {
-        "type": "websocket.close",
-        "code": CLOSE_TOO_SLOW,
-        "reason": "too slow: 3 frames queued",
-    }
+    close = slow.sent[-1]
+    assert (close["type"], close["code"]) == ("websocket.close", CLOSE_TOO_SLOW)
+    assert re.fullmatch(r"too slow: \d+ bytes queued", close["reason"])
     await slow.task
     assert [f["value"] for f in fast.frames[1:]] == list(range(10))
     assert hub.follower_count("p1") == 1
     assert hub.session_count == 1
 
 
-async def test_the_outgoing_queue_is_bounded_in_characters_too() -> None:
+async def test_the_outgoing_queue_is_bounded_in_bytes_not_frames() -> None:
     hub = Hub()
-    app = sync_app(hub, queue_bytes=500)
+    app = sync_app(hub, limits=Limits(queue_bytes=500))
     slow = FakeWebSocket(app)
     await join(slow)
     slow.stalled = True
-    await hub.set("p1", "x" * 1000)  # taken by the sender, which hangs on it
+    await hub.set("p1", "x" * 1000)  # alone: allowed despite its size; the sender hangs on it
     await slow.wait_for(lambda: len(slow.stuck) == 1)
-    await hub.set("p1", "y" * 1000)  # alone in the queue: allowed despite its size
-    await hub.set("p1", "z")  # over the bound
+    assert slow.sent[-1]["type"] == "websocket.send"
+    await hub.set("p1", "y")  # the frame being sent still counts: over the bound
     await slow.wait_for(lambda: slow.sent[-1]["type"] == "websocket.close")
     assert slow.sent[-1]["code"] == CLOSE_TOO_SLOW
 
@@ -221,7 +221,7 @@ async def test_connects_and_refusals_are_logged_at_info(caplog: pytest.LogCaptur
     await good.task
     messages = [r.getMessage() for r in caplog.records if r.name == "pyfritz.server"]
     assert any(
-        m.startswith("connect client ") and m.endswith(" (origin http://localhost:3000)")
+        m.startswith("connect client ") and m.endswith(" (origin 'http://localhost:3000')")
         for m in messages
     )
     assert (
@@ -247,7 +247,7 @@ async def test_runs_standalone_on_any_path() -> None:
 
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
-        sync_app(Hub(), queue_limit=0)
+        sync_app(Hub(), limits=Limits(queue_bytes=0))
     with pytest.raises(ValueError, match="not an origin"):
         sync_app(Hub(), allowed_origins=["example.com"])
 

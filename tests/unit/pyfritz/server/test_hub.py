@@ -13,6 +13,7 @@ from fakes.sync_server import FailingStorage, Frames, LoggingStorage
 from pyfritz.server import (
     Change,
     Hub,
+    Limits,
     Listener,
     MemoryStorage,
     Record,
@@ -203,7 +204,7 @@ async def test_bad_frames_are_answered_and_the_session_keeps_working() -> None:
 async def test_oversize_frame_is_refused_per_the_session_max_frame() -> None:
     hub = Hub()
     frames = Frames()
-    session = hub.connect(frames, max_frame=64)
+    session = hub.connect(frames, limits=Limits(max_frame=64))
     await join(session)
     await put(session, "x" * 100, seq=8)
     error = frames.take()[-1]
@@ -377,8 +378,8 @@ async def test_joins_and_refusals_are_logged_at_info(caplog: pytest.LogCaptureFi
     await join(a)
     await a.receive("garbage")
     messages = [r.getMessage() for r in caplog.records if r.name == "pyfritz.server"]
-    assert f"join p1 by client {a.client} (client rev None)" in messages
-    assert any(m.startswith(f"refused a frame from client {a.client}: not JSON") for m in messages)
+    assert f"join 'p1' by client {a.client} (client rev None)" in messages
+    assert any(m.startswith(f"refused a frame from client {a.client}: 'not JSON") for m in messages)
 
 
 async def test_an_unreachable_database_refuses_join_and_put_by_raising() -> None:

@@ -1,0 +1,52 @@
+"""The site builder copies the site's regular files, no dotfiles, and no links out of it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pyfritz.dev.new import create_project
+from pyfritz.dev.site import build_site, site_files
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    create_project("kanban", root)
+    (root / "static").mkdir(exist_ok=True)
+    (root / "static" / "style.css").write_text("body {}")
+    return root
+
+
+def test_only_regular_files_that_are_not_dotfiles_are_copied(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "static" / ".env").write_text("SECRET=1")
+    (root / "static" / ".git").mkdir()
+    (root / "static" / ".git" / "config").write_text("[core]")
+    (root / ".hidden.html").write_text("<head></head>")
+    os.mkfifo(root / "static" / "pipe")
+    (root / "static" / "inside.css").symlink_to(root / "static" / "style.css")
+    out = build_site(root, tmp_path / "site")
+    copied = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"static/style.css", "static/inside.css", "index.html"} <= copied
+    assert not any(name.startswith(".") or "/." in name for name in copied)
+    assert "static/pipe" not in copied
+    assert not (out / "static" / "inside.css").is_symlink()
+
+
+def test_a_symlink_out_of_static_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private key")
+    (root / "static" / "leak.txt").symlink_to(secret)
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "old.html").write_text("kept")
+    with pytest.raises(ValueError, match="symbolic link out of"):
+        build_site(root, out)
+    assert (out / "old.html").read_text() == "kept"
+    (root / "static" / "leak.txt").unlink()
+    (root / "static" / "dir").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(ValueError, match="symbolic link out of"):
+        site_files(root)
