@@ -14,10 +14,12 @@ from pyfritz.dev.threaded import serve_static
 def test_built_site_boots_from_a_plain_static_server_and_syncs_elsewhere(
     strict_page: Page, server_url: str, tmp_path: Path
 ) -> None:
-    site = build_site(ROOT, tmp_path / "site")
     # The pages come from a plain static server; the sync server is another
-    # origin, named by ?sync= (the page's own origin has no /sync here).
-    sync = server_url.replace("http://", "ws://") + "/sync"
+    # origin, named by ?sync= (the page's own origin has no /sync here), and
+    # allowed to be connected to by the pages' Content-Security-Policy.
+    sync_origin = server_url.replace("http://", "ws://")
+    site = build_site(ROOT, tmp_path / "site", connect=[sync_origin])
+    sync = sync_origin + "/sync"
     with serve_static(site) as url:
         strict_page.goto(f"{url}/index.html?sync={sync}")
         expect(strict_page.locator("#app h1")).to_have_text("Person")

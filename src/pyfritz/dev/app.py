@@ -18,7 +18,8 @@ Routes:
 
 Every request must name an allowed ``Host`` (else HTTP 400: DNS rebinding), and
 every WebSocket, whatever its path, must come from an allowed ``Origin`` (else
-HTTP 403; ``null`` is refused). A path that names no file is a 404, whatever
+HTTP 403; ``null`` is refused). Every response carries the Content-Security-Policy
+of :mod:`pyfritz.dev.csp`. A path that names no file is a 404, whatever
 bytes it holds.
 """
 
@@ -45,6 +46,7 @@ from pyfritz.server.hosts import LOOPBACK_HOSTS
 from pyfritz.server.origins import DEFAULT_ALLOWED_ORIGINS, OriginCheck, OriginPolicy
 
 from .bundle import BUNDLE_PATH, BundleCache
+from .csp import SecurityHeaders, content_security_policy
 from .project import CONFIG, RUNTIME_URL, ProjectError, check_config
 from .reload import RELOAD_SCRIPT, RELOAD_SOCKET, SCRIPT_FILE, inject_reload, reload_endpoint
 
@@ -210,6 +212,7 @@ def create_app(
     head_script: str | None = None,
     allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
     allowed_origins: Iterable[str] = DEFAULT_ALLOWED_ORIGINS,
+    connect_src: Iterable[str] = (),
 ) -> Starlette:
     """Build the dev server application.
 
@@ -232,6 +235,8 @@ def create_app(
             :mod:`pyfritz.server.hosts`); the loopback names by default.
         allowed_origins: page origins whose WebSockets are accepted besides
             the server's own (see :mod:`pyfritz.server.origins`).
+        connect_src: origins the pages may connect to besides their own, in
+            the Content-Security-Policy every response carries (:mod:`.csp`).
 
     Example::
 
@@ -279,6 +284,9 @@ def create_app(
             html = with_head_script(html, head_script)
         return HTMLResponse(html, headers=fresh)
 
+    async def harness_script(request: Request) -> Response:
+        return FileResponse(_HARNESS.with_suffix(".js"), headers=fresh)
+
     async def reload_script(request: Request) -> Response:
         return FileResponse(SCRIPT_FILE, media_type="text/javascript", headers=fresh)
 
@@ -304,6 +312,7 @@ def create_app(
     ]
     if harness:
         all_routes.append(Route("/harness.html", harness_page))
+        all_routes.append(Route("/harness.js", harness_script))
     if reload:
         all_routes.append(Route(RELOAD_SCRIPT, reload_script))
         all_routes.append(WebSocketRoute(RELOAD_SOCKET, reload_endpoint(sources)))
@@ -317,5 +326,6 @@ def create_app(
     guards = [
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False),
         Middleware(OriginCheck, policy=origins),
+        Middleware(SecurityHeaders, policy=content_security_policy(connect_src)),
     ]
     return Starlette(routes=all_routes, middleware=guards)

@@ -17,19 +17,36 @@ The sync URL is taken from the page's own origin or a ``?sync=`` parameter
 Only regular files that are not dotfiles are copied (no ``.git``, no editor
 swap files, no sockets); a symbolic link that leaves the project is refused,
 so a site can never publish a file from elsewhere on the machine.
+
+Each page gets the Content-Security-Policy of :mod:`pyfritz.dev.csp` as a
+``<meta>`` element at the top of its ``<head>`` (``--connect-src`` adds the
+sync server's origin when it is not the site's own), and the site gets a
+``_headers`` file with the full policy for static hosts that read one
+(Netlify, Cloudflare Pages); for others see docs/security.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from .bundle import BUNDLE_PATH, Bundle, build_bundle
+from .csp import content_security_policy, meta_policy
 from .project import CONFIG, RUNTIME_URL, check_project, versioned
 
-__all__ = ["HEADERS_FILE", "IMMUTABLE", "build_site", "headers_rules", "main", "site_files"]
+__all__ = [
+    "HEADERS_FILE",
+    "IMMUTABLE",
+    "build_site",
+    "headers_rules",
+    "main",
+    "site_files",
+    "with_policy",
+]
 
 #: The static-host header rules file written into the site.
 HEADERS_FILE = "_headers"
@@ -38,21 +55,25 @@ HEADERS_FILE = "_headers"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def headers_rules() -> dict[str, dict[str, str]]:
+def headers_rules(connect: Iterable[str] = ()) -> dict[str, dict[str, str]]:
     """Return the site's header rules: URL pattern → headers.
 
+    Every response gets the Content-Security-Policy (``connect``: origins the
+    pages may connect to besides their own, see :mod:`pyfritz.dev.csp`).
     Everything else (the pages, ``pyscript.toml``, ``static/``) keeps the
-    host's default, which for every common host means revalidation.
+    host's default caching, which for every common host means revalidation.
     """
+    policy = content_security_policy(connect)
     return {
+        "/*": {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"},
         f"/{RUNTIME_URL}*": {"Cache-Control": IMMUTABLE},
         f"/{Path(BUNDLE_PATH).parent.as_posix()}/*": {"Cache-Control": IMMUTABLE},
     }
 
 
-def _headers_file() -> str:
+def _headers_file(connect: Iterable[str]) -> str:
     lines = ["# Written by `pyfritz build`: the runtime and the archive have content-hashed URLs."]
-    for pattern, headers in headers_rules().items():
+    for pattern, headers in headers_rules(connect).items():
         lines.append(pattern)
         lines += [f"  {name}: {value}" for name, value in headers.items()]
     return "\n".join(lines) + "\n"
@@ -89,8 +110,28 @@ def site_files(root: Path) -> dict[str, Path]:
     return files
 
 
-def build_site(root: Path, out: Path) -> Path:
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+
+
+def with_policy(page: str, connect: Iterable[str] = ()) -> str:
+    """``page`` (HTML) with the policy's ``<meta>`` first in its ``<head>``.
+
+    Raises:
+        ValueError: the page has no ``<head>`` (the policy must come before any script).
+    """
+    match = _HEAD.search(page)
+    if match is None:
+        raise ValueError("a page without <head>: the Content-Security-Policy has no place")
+    return f"{page[: match.end()]}\n  {meta_policy(connect)}{page[match.end() :]}"
+
+
+def build_site(root: Path, out: Path, *, connect: Iterable[str] = ()) -> Path:
     """Write the site for the project at ``root`` into ``out`` (replaced) and return it.
+
+    ``connect`` lists origins the pages may connect to besides their own (the
+    sync server's, e.g. ``wss://sync.example.com``), for their
+    Content-Security-Policy: a ``<meta>`` element first in each page's
+    ``<head>``, and the ``_headers`` file.
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
@@ -104,6 +145,8 @@ def build_site(root: Path, out: Path) -> Path:
     """
     from pyfritz_runtime import load_manifest
 
+    connect = list(connect)
+    content_security_policy(connect)  # a bad source fails before anything is written
     check_project(root)
     manifest = load_manifest()
     if root.resolve().is_relative_to(out.resolve()):
@@ -121,6 +164,8 @@ def build_site(root: Path, out: Path) -> Path:
             shutil.copyfile(source, target)
             continue
         text = versioned(source.read_text(encoding="utf-8"), tag=manifest.tag, bundle=bundle_name)
+        if name.endswith(".html"):
+            text = with_policy(text, connect)
         target.write_text(text, encoding="utf-8")
     runtime = out / RUNTIME_URL / manifest.tag
     for name in manifest.files:
@@ -129,7 +174,7 @@ def build_site(root: Path, out: Path) -> Path:
         shutil.copyfile(manifest.root / name, target)
     (out / bundle_name).parent.mkdir(parents=True)
     (out / bundle_name).write_bytes(bundle)
-    (out / HEADERS_FILE).write_text(_headers_file(), encoding="utf-8")
+    (out / HEADERS_FILE).write_text(_headers_file(connect), encoding="utf-8")
     return out
 
 
@@ -152,10 +197,18 @@ def main(argv: list[str] | None = None, *, prog: str = "pyfritz build") -> int:
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder, replaced (default: DIR/site)"
     )
+    parser.add_argument(
+        "--connect-src",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin the pages may connect to besides their own, e.g. the sync server's "
+        "wss://sync.example.com (repeatable; for the Content-Security-Policy)",
+    )
     args = parser.parse_args(argv)
     root: Path = (args.root or args.dir or Path.cwd()).resolve()
     try:
-        out = build_site(root, (args.out or root / "site").resolve())
+        out = build_site(root, (args.out or root / "site").resolve(), connect=args.connect_src)
     except (ProjectError, RuntimeMissing, ValueError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1

@@ -149,6 +149,13 @@ class PageGuard:
             page.route("**/*", self._on_route)
         else:
             page.on("request", self._on_request)
+        # Chromium reports most Content-Security-Policy violations on the
+        # console too, but not all (a report-only policy): the event is sure.
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => console.error("
+            "`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}"
+            " at ${e.sourceFile}:${e.lineNumber}`))"
+        )
 
     def allow(self, pattern: str) -> None:
         """Accept console errors and failed requests whose text matches ``pattern``."""
