@@ -83,29 +83,29 @@ frames = (
 
 @settings(max_examples=300, deadline=None)
 @given(steps=st.lists(st.tuples(st.integers(0, 2), frames), max_size=40))
-def test_no_frame_breaks_the_hub(steps: list[tuple[int, str | bytes]]) -> None:
+async def test_no_frame_breaks_the_hub(steps: list[tuple[int, str | bytes]]) -> None:
     hub = Hub(max_value=1024)
-    revs = {id: hub.set(id, value) for id, value in PROTECTED.items()}
+    revs = {id: await hub.set(id, value) for id, value in PROTECTED.items()}
     good_frames = Frames()
     good = hub.connect(good_frames, limits=LIMITS, principal="good", authorize=authorize)
-    good.receive('{"op":"join","id":"user:good:x","rev":null}')
-    good.receive('{"op":"put","id":"user:good:x","seq":1,"base":0,"value":"mine"}')
+    await good.receive('{"op":"join","id":"user:good:x","rev":null}')
+    await good.receive('{"op":"put","id":"user:good:x","seq":1,"base":0,"value":"mine"}')
     outputs = [Frames() for _ in range(3)]
     sessions = [
         hub.connect(out, limits=LIMITS, principal="fuzz", authorize=authorize) for out in outputs
     ]
     for index, frame in steps:
-        sessions[index].receive(frame)  # must not raise
+        await sessions[index].receive(frame)  # must not raise
 
     for out in (*outputs, good_frames):
         for frame in out.raw:
             strict(frame)
     for id, value in PROTECTED.items():
-        assert hub.get(id) == (revs[id], value)
-    assert hub.get("user:good:x") == (1, "mine")
+        assert await hub.get(id) == (revs[id], value)
+    assert await hub.get("user:good:x") == (1, "mine")
     # The well-behaved session still works.
     good_frames.raw.clear()
-    good.receive('{"op":"put","id":"user:good:x","seq":2,"base":1,"value":"still mine"}')
+    await good.receive('{"op":"put","id":"user:good:x","seq":2,"base":1,"value":"still mine"}')
     assert [strict(f)["op"] for f in good_frames.raw] == ["state"]
     for session in sessions:
         session.close()
