@@ -45,7 +45,14 @@ def server_url() -> Iterator[str]:
     # In memory (nothing to close); the demo's validators as `make demo` has them.
     _, sync = build_sync(":memory:", [], resources="demo.model:resources")
     app = create_app(
-        ROOT, extra_roots=[PAGES], harness=True, sync=sync, routes=ws_endpoints.routes()
+        ROOT,
+        extra_roots=[PAGES],
+        harness=True,
+        sync=sync,
+        routes=ws_endpoints.routes(),
+        # The WebSocket checks connect to a loopback port where nothing listens,
+        # on purpose: the pages' Content-Security-Policy must let them try.
+        connect_src=["ws://127.0.0.1:*"],
     )
     with serve_asgi(app) as url:
         yield url

@@ -30,10 +30,20 @@ def test_guard_fails_a_page_with_a_python_error(page: Page, guard: PageGuard) ->
         guard.check()
 
 
+def test_guard_reports_a_python_page_reaching_out_of_loopback(page: Page, guard: PageGuard) -> None:
+    # The dev server's Content-Security-Policy stops the request before it is
+    # made; the guard reports the violation.
+    with page.expect_console_message(lambda message: "example.com" in message.text):
+        open_py(page, "leaves_loopback")
+    with pytest.raises(PageTrouble, match=r"example\.com/should-never-leave"):
+        guard.check()
+
+
 def test_guard_aborts_and_reports_requests_that_leave_loopback(
     page: Page, guard: PageGuard
 ) -> None:
+    # A page without a policy: the request is made, and the guard aborts it.
     with page.expect_event("requestfailed", predicate=lambda r: "example.com" in r.url):
-        open_py(page, "leaves_loopback")
+        page.goto("data:text/html,<script>fetch('https://example.com/should-never-leave')</script>")
     with pytest.raises(PageTrouble, match=r"leaves loopback \(aborted\): https://example\.com"):
         guard.check()

@@ -95,10 +95,14 @@ class RawClient:
     on the server rather than in the kernel.
     """
 
-    def __init__(self, port: int, *, rcvbuf: int = 4096) -> None:
+    def __init__(
+        self, port: int, *, rcvbuf: int = 4096, local_addr: tuple[str, int] | None = None
+    ) -> None:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(30)
+        if local_addr is not None:
+            self.sock.bind(local_addr)
         self.sock.connect(("127.0.0.1", port))
         self.sock.sendall(
             (
