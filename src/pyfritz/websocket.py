@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, overload
+from urllib.parse import quote
 
 from . import (
     _js,
@@ -323,7 +324,7 @@ class Session:
         self._unanswered = False
         self._reply_waiter: asyncio.Future[None] | None = None
         try:
-            ws = _js.new_websocket(_absolute(socket.url), socket.protocols)
+            ws = _js.new_websocket(_absolute(socket.connect_url()), socket.protocols)
         except Exception as exc:
             raise ConnectionException(socket.url, str(exc)) from exc
         ws.binaryType = "arraybuffer"
@@ -637,6 +638,21 @@ class Socket:
     url: str
     protocols: tuple[str, ...] = ()
     capacity: int = _MESSAGE_CAPACITY
+    #: Asked at every connect (each reconnect too) for the token to send, if any.
+    token: Callable[[], str | None] | None = None
+
+    def connect_url(self) -> str:
+        """The URL a new connection opens: :attr:`url` plus the current ``token``, if any.
+
+        The token goes as the ``token`` query parameter (a browser cannot set
+        headers on a WebSocket handshake); the server's ``authenticate`` hook
+        reads it from ``connection.query_params``.
+        """
+        token = None if self.token is None else self.token()
+        if not token:
+            return self.url
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}token={quote(token, safe='')}"
 
     @overload
     def connect(self, *, reconnect: Literal[False] | None = None) -> Session: ...
@@ -730,7 +746,12 @@ class ReconnectingWebSocket(ReconnectingSession[MessageEvent, OpenEvent, CloseEv
         return self._source
 
 
-def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> Socket:
+def websocket(
+    url: str,
+    *protocols: str,
+    capacity: int = _MESSAGE_CAPACITY,
+    token: Callable[[], str | None] | None = None,
+) -> Socket:
     """Describe a WebSocket endpoint with optional sub-protocols; connect later.
 
     Args:
@@ -741,6 +762,10 @@ def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> S
         capacity: how many messages (65,536 by default) each collector (and
             the backlog before the first collector) may hold before it is
             ended with an overflow error.
+        token: a token source: called at every connect, reconnects included,
+            its answer (unless ``None`` or empty) is sent as the ``token``
+            query parameter, so a renewed token is used from the next
+            connection on (docs/security.md).
 
     Raises:
         TypeError: ``url`` or a protocol is not a ``str``.
@@ -757,4 +782,6 @@ def websocket(url: str, *protocols: str, capacity: int = _MESSAGE_CAPACITY) -> S
             raise TypeError(f"protocols must be str, got {type(protocol).__name__}")
     if capacity < 1:
         raise ValueError(f"capacity must be >= 1, got {capacity}")
-    return Socket(url, tuple(protocols), capacity)
+    if token is not None and not callable(token):
+        raise TypeError(f"token must be a function returning the token, got {token!r}")
+    return Socket(url, tuple(protocols), capacity, token)

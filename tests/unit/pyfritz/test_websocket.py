@@ -637,3 +637,30 @@ async def test_close_removes_the_wakeup_listeners_and_destroys_every_proxy(
     assert live_listeners() == before
     await settle(lambda: live_proxies() == 0)
     assert live_proxies() == 0
+
+
+# -- the token source ------------------------------------------------------------
+
+
+def test_a_token_source_adds_the_token_to_the_url_it_connects_to(fake_js: FakeJs) -> None:
+    websocket(URL, token=lambda: "a b/c&d").connect()
+    websocket(URL + "?room=1", token=lambda: "t").connect()
+    websocket(URL, token=lambda: None).connect()  # no token yet: the plain URL
+    assert [s.url for s in fake_js.sockets] == [
+        URL + "?token=a%20b%2Fc%26d",
+        URL + "?room=1&token=t",
+        URL,
+    ]
+    assert websocket(URL, token=lambda: "t").url == URL  # never shown in the socket's URL
+    with pytest.raises(TypeError, match="token must be a function"):
+        websocket(URL, token="t")  # type: ignore[arg-type]
+
+
+async def test_a_reconnect_asks_the_token_source_again(fake_js: FakeJs) -> None:
+    tokens = iter(["first", "renewed"])
+    clock = FakeClock()
+    ReconnectingWebSocket(websocket(URL, token=lambda: next(tokens)), EXACT, clock=clock)
+    fake_js.socket.fire_open()
+    lost(fake_js)
+    clock.advance(0.25)
+    assert [s.url for s in fake_js.sockets] == [URL + "?token=first", URL + "?token=renewed"]

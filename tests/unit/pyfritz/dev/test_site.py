@@ -50,3 +50,21 @@ def test_a_symlink_out_of_static_is_refused_and_nothing_is_written(tmp_path: Pat
     (root / "static" / "dir").symlink_to(tmp_path, target_is_directory=True)
     with pytest.raises(ValueError, match="symbolic link out of"):
         site_files(root)
+
+
+def test_pages_carry_the_policy_first_in_their_head(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    out = build_site(root, tmp_path / "site", connect=["wss://sync.example.com"])
+    page = (out / "index.html").read_text()
+    head = page.index("<head>") + len("<head>")
+    assert page[head:].lstrip().startswith('<meta http-equiv="Content-Security-Policy"')
+    assert "connect-src 'self' wss://sync.example.com;" in page
+    assert "frame-ancestors" not in page  # a <meta> policy cannot carry it
+    headers = (out / "_headers").read_text()
+    assert "frame-ancestors 'none'" in headers
+    assert "connect-src 'self' wss://sync.example.com;" in headers
+    with pytest.raises(ValueError, match="not a CSP source"):
+        build_site(root, tmp_path / "site", connect=["wss://x; script-src *"])
+    (root / "index.html").write_text("<p>no head</p>")
+    with pytest.raises(ValueError, match="without <head>"):
+        build_site(root, tmp_path / "site")
