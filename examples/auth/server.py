@@ -20,11 +20,13 @@ Set ``PYFRITZ_SECRET`` (64 hex digits) to keep tokens valid across restarts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +115,16 @@ def create(secret: bytes | None = None, *, ttl: float = 15 * 60) -> tuple[Starle
         sync=endpoint,
         routes=[Route("/login", login, methods=["POST"])],
     )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # What the app wrote for the read-only user: eve may read it, never change it.
+        notes = {"text": "Welcome, eve: read me, you cannot change me.", "_id": "user:eve:notes"}
+        await hub.set("user:eve:notes", notes)
+        yield
+        await hub.close()
+
+    app.router.lifespan_context = lifespan
     app.state.signer = signer  # for tests: tokens of their own making
     return app, hub, endpoint
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ def load_example() -> Any:
     spec = importlib.util.spec_from_file_location("auth_example", EXAMPLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -71,8 +73,15 @@ def example() -> Iterator[Example]:
 
 @pytest.fixture
 def windows(browser: Browser, example: Example) -> Iterator[list[PageGuard]]:
-    # A refused handshake shows as a failed WebSocket in the console: that is the point here.
-    with guarded_windows(browser, example.url, 2, allow=["WebSocket connection to"]) as guards:
+    # Refusals are the point here: pyfritz reports each on the console (report()),
+    # and the browser logs a refused handshake as a failed WebSocket.
+    allow = [
+        r"^console error: pyfritz: sync",
+        r"SyncError: the server refused a frame for 'user:ada:notes': join: forbidden",
+        r"PutRefused: the server refused the change of 'user:\w+:notes': put: forbidden",
+        r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/sync\?token=[\w.-]+' failed",
+    ]
+    with guarded_windows(browser, example.url, 2, allow=allow) as guards:
         yield guards
 
 
@@ -114,10 +123,12 @@ def test_a_read_only_user_is_refused_and_rolled_back(
     eve = windows[0].page
     log_in(eve, "eve", "reader")
     expect(eve.locator("#status")).to_have_text("synced")
+    welcome = "Welcome, eve: read me, you cannot change me."
+    expect(eve.locator("#shown")).to_have_text(welcome)
     edit(eve, "eve writes")
     expect(eve.locator("#error")).to_contain_text("put: forbidden; state unchanged")
-    expect(eve.locator("#text")).to_have_value("")
-    assert example.get("user:eve:notes") == (0, None)
+    expect(eve.locator("#text")).to_have_value(welcome)  # rolled back
+    assert example.get("user:eve:notes") == (1, {"text": welcome, "_id": "user:eve:notes"})
 
 
 def test_a_wrong_password_gets_no_token(windows: list[PageGuard]) -> None:
