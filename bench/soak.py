@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_process() as server:
         result = asyncio.run(soak(server, clients=clients, seconds=seconds))
     print(f"soak: {clients} clients, {seconds:g} s: {result.summary()}")
-    return 1 if result.lost or result.refused else 0
+    return 1 if result.lost or result.refused or result.failures else 0
 
 
 if __name__ == "__main__":

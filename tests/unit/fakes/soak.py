@@ -42,6 +42,7 @@ class SoakResult:
     rss_peak: int = 0
     rss_end: int = 0
     hostile_answers: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One paragraph for a log or a report."""
@@ -49,7 +50,8 @@ class SoakResult:
             f"{self.good} good clients, {self.puts} puts, {self.acked} acknowledged, "
             f"{len(self.refused)} refused, {len(self.lost)} lost; RSS start "
             f"{self.rss_start / MIB:.1f} MiB, peak {self.rss_peak / MIB:.1f} MiB, end "
-            f"{self.rss_end / MIB:.1f} MiB; hostile clients' answers {self.hostile_answers}"
+            f"{self.rss_end / MIB:.1f} MiB; hostile clients' answers {self.hostile_answers}; "
+            f"client failures {self.failures}"
         )
 
 
@@ -85,7 +87,8 @@ async def _good(
             frame = {"op": "put", "id": own, "seq": seq, "base": None, "value": [n, seq]}
             await ws.send(json.dumps(frame))
             result.puts += 1
-            await asyncio.wait_for(_acked(result, f"client {n}", seq), 30)
+            # Generous: on a loaded machine the fan-out of the last burst takes a while.
+            await asyncio.wait_for(_acked(result, f"client {n}", seq), 120)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -197,7 +200,8 @@ async def soak(
         if role != "never reads"
     ]
     try:
-        await asyncio.gather(*tasks)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        result.failures = [repr(outcome) for outcome in outcomes if outcome is not None]
         values = await _final_values(server, good)
     finally:
         stop.set()

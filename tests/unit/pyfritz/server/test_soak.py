@@ -16,6 +16,7 @@ async def test_hostile_clients_cost_bounded_memory_and_every_good_edit_arrives()
     with sync_process("--write-timeout", "5", "--max-joined", "200") as server:
         result = await soak(server, clients=60, seconds=12)
     print(result.summary())
+    assert result.failures == []
     assert result.good == 42
     assert result.lost == []
     assert result.refused == []
