@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from browser_guard import PageGuard
-from harness import ROOT
+from harness import CONFIG, ROOT
 from playwright.sync_api import Page, expect
 
 from pyfritz.dev.csp import content_security_policy
@@ -24,7 +24,8 @@ def run_demos(page: Page, guard: PageGuard, base: str, query: str = "") -> None:
     for name, title in DEMOS:
         response = page.goto(f"{base}/{name}{query}")
         assert response is not None and response.ok
-        expect(page.locator("#app h1")).to_have_text(title)
+        # The wait includes Pyodide's boot: 20-60 s on a loaded machine.
+        expect(page.locator("#app h1")).to_have_text(title, timeout=CONFIG.BOOT_TIMEOUT_MS)
         expect(page.locator(".badge")).to_have_attribute("data-status", "synced")
     guard.check()
     # In force: an inline script injected now is refused (and reported).
