@@ -41,12 +41,16 @@ from .project import CONFIG, RUNTIME_URL, check_project, versioned
 __all__ = [
     "HEADERS_FILE",
     "IMMUTABLE",
+    "LOCAL_SYNC",
     "build_site",
     "headers_rules",
     "main",
     "site_files",
     "with_policy",
 ]
+
+#: Where the pages may connect by default: a sync server on any loopback port.
+LOCAL_SYNC = ("ws://127.0.0.1:*", "ws://localhost:*", "ws://[::1]:*")
 
 #: The static-host header rules file written into the site.
 HEADERS_FILE = "_headers"
@@ -125,13 +129,15 @@ def with_policy(page: str, connect: Iterable[str] = ()) -> str:
     return f"{page[: match.end()]}\n  {meta_policy(connect)}{page[match.end() :]}"
 
 
-def build_site(root: Path, out: Path, *, connect: Iterable[str] = ()) -> Path:
+def build_site(root: Path, out: Path, *, connect: Iterable[str] | None = None) -> Path:
     """Write the site for the project at ``root`` into ``out`` (replaced) and return it.
 
     ``connect`` lists origins the pages may connect to besides their own (the
     sync server's, e.g. ``wss://sync.example.com``), for their
     Content-Security-Policy: a ``<meta>`` element first in each page's
-    ``<head>``, and the ``_headers`` file.
+    ``<head>``, and the ``_headers`` file. By default (``None``) that is a
+    sync server on any loopback port (:data:`LOCAL_SYNC`), so that the site
+    can be tried locally beside ``pyfritz serve``; name yours for production.
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
@@ -145,7 +151,7 @@ def build_site(root: Path, out: Path, *, connect: Iterable[str] = ()) -> Path:
     """
     from pyfritz_runtime import load_manifest
 
-    connect = list(connect)
+    connect = list(LOCAL_SYNC if connect is None else connect)
     content_security_policy(connect)  # a bad source fails before anything is written
     check_project(root)
     manifest = load_manifest()
@@ -203,12 +209,15 @@ def main(argv: list[str] | None = None, *, prog: str = "pyfritz build") -> int:
         default=[],
         metavar="ORIGIN",
         help="an origin the pages may connect to besides their own, e.g. the sync server's "
-        "wss://sync.example.com (repeatable; for the Content-Security-Policy)",
+        "wss://sync.example.com (repeatable; for the Content-Security-Policy; default: "
+        "a sync server on any loopback port)",
     )
     args = parser.parse_args(argv)
     root: Path = (args.root or args.dir or Path.cwd()).resolve()
     try:
-        out = build_site(root, (args.out or root / "site").resolve(), connect=args.connect_src)
+        out = build_site(
+            root, (args.out or root / "site").resolve(), connect=args.connect_src or None
+        )
     except (ProjectError, RuntimeMissing, ValueError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
