@@ -30,6 +30,7 @@ node_modules/.installed: package.json package-lock.json
 # Node.js is needed here only: the runtime files become package data.
 $(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py
 	$(PYTHON) tools/vendor.py
+	touch $@
 
 browser: $(VENV)/.installed
 	@$(PY) tools/ensure_browser.py

@@ -80,8 +80,9 @@ def _new(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"pyfritz new: {exc}", file=sys.stderr)
         return 1
-    print(f"pyfritz new: wrote {len(written)} files into {target}")
-    print(f"next:  cd {target} && pyfritz dev      (then open http://127.0.0.1:8000/)")
+    shown = target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target
+    print(f"pyfritz new: wrote {len(written)} files into {shown}")
+    print(f"next:  cd {shown} && pyfritz dev      (then open http://127.0.0.1:8000/)")
     return 0
 
 
