@@ -12,7 +12,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 # Pages whose examples need no browser; the browser pages run in tests/e2e.
-CPYTHON_PAGES = ["store.md", "sync.md", "security.md"]
+CPYTHON_PAGES = ["store.md", "sync.md", "security.md", "app.md"]
 
 
 def python_blocks(page: Path) -> list[str]:
