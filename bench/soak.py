@@ -2,7 +2,7 @@
 
 200 clients for 60 s by default against ``python -m pyfritz.server`` with its
 default limits: 70 % put a counter into their own entity and, every eighth
-put, a 30 KB value into a shared one; 10 % never read; 10 % flood joins; 10 %
+put, a 4 KB value into a shared one; 10 % never read; 10 % flood joins; 10 %
 send puts over ``max_value`` and frames over ``max_frame``. It prints the
 server's RSS (start, peak, end), what the hostile clients were answered, and
 whether every well-behaved edit arrived; it exits 1 if one did not. The short

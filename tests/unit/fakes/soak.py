@@ -26,7 +26,7 @@ __all__ = ["SoakResult", "soak"]
 
 MIB = 1024 * 1024
 #: Characters of padding in the shared entity's values.
-SHARED_VALUE = 30_000
+SHARED_VALUE = 4_000
 
 
 @dataclass
