@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from pyfritz import flows
-from pyfritz._mount import _bind, _Scope, live_bindings, live_scopes, on_dispose
+from pyfritz._mount import _bind, _build, _Scope, live_bindings, live_scopes, on_dispose
 from pyfritz.dom import div, tag
 from pyfritz.flows import MutableStateFlow, flow
 
@@ -138,3 +138,18 @@ class _Collect:
 
     def on_complete(self) -> None:
         pass
+
+
+async def test_a_render_function_may_return_the_task_of_a_trailing_handled_by() -> None:
+    count = MutableStateFlow(0)
+    scope = _Scope(None)
+    _build(object(), scope, lambda: count.handled_by(lambda _: None))
+    scope.dispose()
+
+
+def test_an_async_render_function_is_refused_with_what_to_do_instead() -> None:
+    async def page() -> None:
+        return None
+
+    with pytest.raises(TypeError, match=r"page is an async function\. Do the async work"):
+        _build(object(), _Scope(None), page)
