@@ -78,7 +78,8 @@ class StatusRecorder:
 def server() -> Iterator[tuple[str, StatusRecorder]]:
     """The dev server (pages, runtime, echo and test WebSockets, a sync hub in
     memory) with the e2e and engine test pages; every page loads the hook."""
-    _, sync = build_sync(":memory:", [])  # in memory: nothing to close
+    # In memory (nothing to close), with the demo's validators as `make demo` has them.
+    _, sync = build_sync(":memory:", [], resources="demo.model:resources")
     app = StatusRecorder(
         create_app(
             ROOT,
@@ -87,6 +88,10 @@ def server() -> Iterator[tuple[str, StatusRecorder]]:
             sync=sync,
             routes=ws_endpoints.routes(),
             head_script=GUARD_SCRIPT,
+            # The WebSocket checks connect to a loopback port where nothing
+            # listens, on purpose: the Content-Security-Policy must let them
+            # try (Firefox refuses in the WebSocket constructor otherwise).
+            connect_src=["ws://127.0.0.1:*"],
         )
     )
     with serve_asgi(app) as url:
