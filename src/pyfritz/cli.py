@@ -99,7 +99,7 @@ def _server_command(name: str) -> Callable[[list[str]], int]:
             return lambda argv: build_main(argv, prog="pyfritz build")
         from .server.cli import main as serve_main
 
-        return serve_main
+        return lambda argv: serve_main(argv, prog="pyfritz serve")
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] in ("starlette", "uvicorn", "pyfritz_runtime"):
             raise SystemExit(

@@ -131,7 +131,7 @@ def sync_with(
 
     Example::
 
-        socket = websocket("ws://127.0.0.1:8000/sync")
+        socket = websocket("/sync")
         sync = sync_with(store, socket, person_resource)
         sync.status.handled_by(badge.update)
     """

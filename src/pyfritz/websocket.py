@@ -2,7 +2,7 @@
 
 Example::
 
-    socket = websocket("ws://127.0.0.1:8000/ws", "proto-a")
+    socket = websocket("/ws", "proto-a")
     session = socket.connect()
     session.messages.body.on_each(lambda text: print("Server said:", text)).watch()
     await session.send("Hello")
@@ -298,7 +298,7 @@ class Session:
 
     Example::
 
-        async with websocket("ws://127.0.0.1:8000/ws").connect() as session:
+        async with websocket("/ws").connect() as session:
             await session.send("ping")
             print(await session.messages.body.first())
     """
@@ -684,8 +684,8 @@ class Socket:
 
         Example::
 
-            session = websocket("ws://127.0.0.1:8000/ws").connect()
-            lasting = websocket("ws://127.0.0.1:8000/sync").connect(reconnect=True)
+            session = websocket("/ws").connect()
+            lasting = websocket("/sync").connect(reconnect=True)
         """
         if reconnect is None or reconnect is False:
             return Session(self)
@@ -721,7 +721,7 @@ class ReconnectingWebSocket(ReconnectingSession[MessageEvent, OpenEvent, CloseEv
 
     Example::
 
-        session = websocket("ws://127.0.0.1:8000/ws").connect(reconnect=Reconnect(max_retries=5))
+        session = websocket("/ws").connect(reconnect=Reconnect(max_retries=5))
         session.state.map(str).on_each(print).watch()   # connecting, open, reconnecting, ...
         session.messages.body.on_each(show).watch()
         session.send_nowait("hello")                    # sent now or after the reconnect
@@ -772,7 +772,7 @@ def websocket(
 
     Example::
 
-        socket = websocket("ws://127.0.0.1:8000/ws", "proto-a")
+        socket = websocket("/ws", "proto-a")
         session = socket.connect()
     """
     if not isinstance(url, str):

@@ -333,9 +333,9 @@ def serve_args(
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m pyfritz.server") -> int:
     """Serve the sync endpoint at ``/sync`` until interrupted (127.0.0.1 by default)."""
-    parser = argparse.ArgumentParser(prog="python -m pyfritz.server", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
     add_sync_arguments(parser, default_db="sync.sqlite3")

@@ -98,6 +98,7 @@ def test_every_flag_is_in_the_help(
     with pytest.raises(SystemExit):
         main([command, "--help"])
     text = capsys.readouterr().out
+    assert text.startswith(f"usage: pyfritz {command} ")
     for flag in flags:
         assert re.search(rf"{flag}\b", text), flag
 
