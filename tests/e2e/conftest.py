@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import ws_endpoints
 from browser_guard import PageGuard
-from harness import CONFIG, PAGES, ROOT
+from harness import CONFIG, PAGES, ROOT, guarded_windows
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from pyfritz.dev import create_app
@@ -83,3 +83,10 @@ def strict_page(page: Page, guard: PageGuard) -> Iterator[Page]:
     non-loopback request (checked after the test body, and on demand)."""
     yield page
     guard.check()
+
+
+@pytest.fixture
+def two_windows(browser: Browser, base_url: str) -> Iterator[tuple[Page, Page]]:
+    """Two separate browser windows (contexts), each under the strict guard."""
+    with guarded_windows(browser, base_url) as (first, second):
+        yield first.page, second.page

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from browser_guard import PageGuard
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from pyfritz.dev.browser import load_playwright_config
 
-__all__ = ["CONFIG", "PAGES", "ROOT", "guarded_windows", "open_py"]
+__all__ = ["CONFIG", "PAGES", "ROOT", "guarded_windows", "open_py", "open_synced"]
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -69,4 +69,15 @@ def open_py(page: Page, name: str, **params: str) -> None:
         "window.__pyReady === true || document.querySelector('.py-error') !== null",
         polling=50,
         timeout=CONFIG.BOOT_TIMEOUT_MS,
+    )
+
+
+def open_synced(page: Page, path: str) -> None:
+    """Open a demo page and wait until its sync badge says ``synced``.
+
+    Booting Pyodide may take long on a busy machine: the boot timeout, not the expect one.
+    """
+    page.goto(path)
+    expect(page.locator(".badge")).to_have_attribute(
+        "data-status", "synced", timeout=CONFIG.BOOT_TIMEOUT_MS
     )

@@ -7,33 +7,16 @@ of anything that earlier tests may have left behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import uuid4
 
-import pytest
-from harness import CONFIG, guarded_windows
-from playwright.sync_api import Browser, Page, expect
-
-
-@pytest.fixture
-def two_windows(browser: Browser, base_url: str) -> Iterator[tuple[Page, Page]]:
-    """Two separate browser windows (contexts), each under the strict guard."""
-    with guarded_windows(browser, base_url) as (first, second):
-        yield first.page, second.page
-
-
-def _open(page: Page, path: str) -> None:
-    page.goto(path)
-    # Booting Pyodide may take long on a busy machine: the boot timeout, not the expect one.
-    expect(page.locator(".badge")).to_have_attribute(
-        "data-status", "synced", timeout=CONFIG.BOOT_TIMEOUT_MS
-    )
+from harness import open_synced
+from playwright.sync_api import Page, expect
 
 
 def test_person_edits_show_in_the_other_window(two_windows: tuple[Page, Page]) -> None:
     first, second = two_windows
-    _open(first, "/")
-    _open(second, "/")
+    open_synced(first, "/")
+    open_synced(second, "/")
     name = f"Ada {uuid4().hex[:6]}"
     first.locator("#name").fill(name)
     expect(second.locator("#name")).to_have_value(name)
@@ -43,8 +26,8 @@ def test_person_edits_show_in_the_other_window(two_windows: tuple[Page, Page]) -
 
 def test_birthday_in_one_window_ages_the_person_in_both(two_windows: tuple[Page, Page]) -> None:
     first, second = two_windows
-    _open(first, "/")
-    _open(second, "/")
+    open_synced(first, "/")
+    open_synced(second, "/")
     first.locator("#age").fill("40")
     first.locator("#age").press("Enter")
     expect(second.locator("#age")).to_have_value("40")
@@ -57,8 +40,8 @@ def test_html_typed_as_a_name_stays_text_in_every_window(
     two_windows: tuple[Page, Page],
 ) -> None:
     first, second = two_windows
-    _open(first, "/")
-    _open(second, "/")
+    open_synced(first, "/")
+    open_synced(second, "/")
     payload = f"<img src=x onerror=window.pwned=1>{uuid4().hex[:4]}"
     first.locator("#name").fill(payload)
     expect(second.locator("#summary")).to_contain_text(payload)
@@ -70,8 +53,8 @@ def test_todos_added_ticked_and_removed_show_in_the_other_window(
     two_windows: tuple[Page, Page],
 ) -> None:
     first, second = two_windows
-    _open(first, "/todos.html")
-    _open(second, "/todos.html")
+    open_synced(first, "/todos.html")
+    open_synced(second, "/todos.html")
     text = f"milk {uuid4().hex[:6]}"
     first.locator("#new-text").fill(text)
     first.locator("#new-text").press("Enter")
