@@ -35,6 +35,7 @@ from .asgi import CLOSE_POLICY, CLOSE_TOO_SLOW, SyncApp, sync_app
 from .errors import (
     ProtocolError,
     StorageError,
+    StorageFull,
     StorageLocked,
     StorageUnavailable,
     SyncServerError,
@@ -70,6 +71,7 @@ __all__ = [
     "SqliteStorage",
     "Storage",
     "StorageError",
+    "StorageFull",
     "StorageLocked",
     "StorageUnavailable",
     "SyncApp",

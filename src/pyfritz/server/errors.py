@@ -6,7 +6,8 @@ Hierarchy::
     ├── ProtocolError     a client frame was refused (reason, id, seq)
     └── StorageError      the storage could not load or save an entity
         ├── StorageUnavailable  the database cannot be reached now; try again later
-        └── StorageLocked       the SQLite file is served by another process already
+        ├── StorageLocked       the SQLite file is served by another process already
+        └── StorageFull         a commit would grow the stored values past their cap
 
 Misuse of an API (wrong argument type or value, e.g. ``Hub.set`` with a value
 that is not JSON) raises the builtin ``TypeError`` or ``ValueError`` instead.
@@ -17,6 +18,7 @@ from __future__ import annotations
 __all__ = [
     "ProtocolError",
     "StorageError",
+    "StorageFull",
     "StorageLocked",
     "StorageUnavailable",
     "SyncServerError",
@@ -63,3 +65,19 @@ class StorageLocked(StorageError):
     processes would hand out the same revisions. More than one process needs
     PostgreSQL (``--db postgresql://...``).
     """
+
+
+class StorageFull(StorageError):
+    """A commit would grow the stored values past their cap; nothing was saved.
+
+    Raised by :meth:`Storage.commit <pyfritz.server.storage.Storage.commit>`
+    when it is given ``max_stored``; the hub answers the put with an ``error``
+    whose code is ``quota``.
+
+    Attributes:
+        max_stored: the cap, in bytes of UTF-8 JSON.
+    """
+
+    def __init__(self, max_stored: int) -> None:
+        super().__init__(f"storage full ({max_stored} bytes); state unchanged")
+        self.max_stored = max_stored

@@ -31,9 +31,9 @@ Semantics (DESIGN.md sections 4 and 7):
   it is the same for an entity that exists and one that does not.
 * Limits (:mod:`~pyfritz.server.limits`): entities joined per session, puts per
   second per session (a token bucket), and the total size of the stored values
-  (``max_stored``, counted by this hub from the storage's size when it opens
-  and its own commits on top; server code's :meth:`Hub.set` is not held to
-  it, but counted).
+  (``max_stored``, counted and enforced by the storage in the commit itself,
+  so that it holds across restarts and across nodes; server code's
+  :meth:`Hub.set` is not held to it, but counted).
 * **Storage unavailable** (a database connection lost): a ``join`` or ``put``
   raises :class:`~pyfritz.server.errors.StorageUnavailable` out of
   :meth:`Session.receive`, and the adapter closes that connection with "try
@@ -76,7 +76,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .access import Action, Authorize
-from .errors import ProtocolError, StorageError, StorageUnavailable
+from .errors import ProtocolError, StorageError, StorageFull, StorageUnavailable
 from .limits import Limits, TokenBucket
 from .protocol import (
     Join,
@@ -107,14 +107,6 @@ MAX_VALUE = 512 * 1024
 MAX_STORED = 256 * 1024 * 1024
 
 _DEFAULT_LIMITS = Limits()
-
-
-class _QuotaExceeded(ValueError):
-    """A client's put would grow the stored values past ``max_stored``."""
-
-
-def _utf8_len(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 #: Hands one outgoing text frame to a connection; must neither block nor raise.
@@ -151,9 +143,9 @@ class Hub:
             :mod:`pyfritz.server.validate`); :meth:`set` is not checked.
         max_stored: the most all stored values may hold together, in bytes of
             compact UTF-8 JSON; a client's put past it is refused (code
-            ``quota``). Counted from the storage's ``stored_bytes()`` when it
-            opens (if it has one; the bundled storages do), plus this hub's
-            own commits.
+            ``quota``). The storage counts and enforces it in the commit
+            (:meth:`Storage.commit <pyfritz.server.storage.Storage.commit>`),
+            over everything stored, by every node.
 
     The storage is opened by :meth:`open`, or by the first join, put, get or
     set; :meth:`close` closes it.
@@ -179,8 +171,6 @@ class Hub:
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.max_value = max_value
         self.max_stored = max_stored
-        #: The size of every stored value together, in bytes of UTF-8 JSON.
-        self.stored_bytes = 0
         # Only entities with followers are cached; the storage has the rest.
         self._entities: dict[str, _Entity] = {}
         self._sessions: dict[str, Session] = {}
@@ -237,9 +227,6 @@ class Hub:
             opening = self._opening = asyncio.Event()
             try:
                 await self.storage.open(self)
-                measure = getattr(self.storage, "stored_bytes", None)
-                if callable(measure):
-                    self.stored_bytes = await measure()
                 self._open = True
             finally:
                 self._opening = None
@@ -429,19 +416,12 @@ class Hub:
             raise ValueError(f"value too large: {size} bytes > {self.max_value}")
         await self.open()
         self._check_available()
-        entity = self._entities.get(id)
-        # A client puts only entities it follows, so their record is cached;
-        # server code may set any, so read what it replaces.
-        if entity is not None and entity.loading is None:
-            current = entity.record
-        else:
-            current = await self.storage.load(id)
-        stored = self.stored_bytes + size - (0 if current is None else _utf8_len(current.value))
-        if origin is not None and stored > self.max_stored and stored > self.stored_bytes:
-            raise _QuotaExceeded(f"storage full ({self.max_stored} bytes); state unchanged")
         client = None if origin is None else origin.client
-        rev = await self.storage.commit(id, value_json, origin=client, seq=seq)
-        self.stored_bytes = stored
+        # Server code's own writes are counted by the storage, not capped.
+        max_stored = None if origin is None else self.max_stored
+        rev = await self.storage.commit(
+            id, value_json, origin=client, seq=seq, max_stored=max_stored
+        )
         entity = self._entities.get(id)
         if origin is not None and seq is not None and entity is not None and entity.rev < rev:
             # Committed, not yet broadcast (the change feed is behind the
@@ -625,7 +605,7 @@ class Session:
                 return
         try:
             rev = await self._hub._accept(id, value, self, seq)
-        except _QuotaExceeded as exc:
+        except StorageFull as exc:
             self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq), "quota")
             return
         except ValueError as exc:

@@ -26,7 +26,9 @@ limit                      default     when it is hit
 ``put_burst``              burst 50    (code ``rate_limited``); state unchanged
 ``max_stored`` (of the    256 MiB     a ``put`` that would grow the stored
 :class:`Hub`)                          values past it is answered with ``error``
-                                       (code ``quota``)
+                                       (code ``quota``); counted by the storage
+                                       over all it holds (every node's writes,
+                                       on PostgreSQL), decided in the commit
 =========================  ==========  ===========================================
 
 A client cut off is sent close code 1013 ("try again later") when its

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import IO, NamedTuple, Protocol
 
-from .errors import StorageError, StorageLocked
+from .errors import StorageError, StorageFull, StorageLocked
 
 __all__ = ["Change", "Listener", "MemoryStorage", "Record", "SqliteStorage", "Storage"]
 
@@ -92,17 +92,39 @@ class Storage(Protocol):
         ...
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         """Store ``value`` (JSON text) as entity ``id``'s next revision; return it.
 
         Durable once this returns; the change is reported to the listener
         once committed (before this returns, or soon after).
 
+        ``max_stored``, if given, caps every stored value together, in bytes
+        of UTF-8: a commit that would grow that total past it is refused,
+        decided atomically with the write (two writers racing to the cap
+        cannot both pass it). A commit that does not grow the total is never
+        refused, even over the cap.
+
         Raises:
+            StorageFull: the commit would grow the total past ``max_stored``;
+                nothing was saved.
             StorageError: nothing was saved.
             StorageUnavailable: the database could not be reached; if the
                 connection broke during the commit, it may have been saved.
+        """
+        ...
+
+    async def stored_bytes(self) -> int:
+        """The size of every stored value together, in bytes of UTF-8 JSON.
+
+        Raises:
+            StorageError: the storage could not be read.
         """
         ...
 
@@ -122,6 +144,8 @@ class MemoryStorage:
     def __init__(self) -> None:
         self.records: dict[str, Record] = {}
         self._listener: Listener | None = None
+        # The total of every value's UTF-8 size, kept by commit.
+        self._stored = 0
 
     async def open(self, listener: Listener) -> None:
         """Report changes to ``listener``."""
@@ -137,15 +161,24 @@ class MemoryStorage:
 
     async def stored_bytes(self) -> int:
         """The size of every stored value together, in bytes of UTF-8 JSON."""
-        return sum(len(record.value.encode("utf-8")) for record in self.records.values())
+        return self._stored
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         """Store ``value`` as entity ``id``'s next revision and report it."""
         current = self.records.get(id)
+        replaced = 0 if current is None else _utf8_len(current.value)
+        stored = _grown(self._stored, replaced, value, max_stored)
         rev = 1 if current is None else current.rev + 1
         self.records[id] = Record(rev, value)
+        self._stored = stored
         if self._listener is not None:
             self._listener.changed(Change(id, rev, value, origin, seq))
         return rev
@@ -226,6 +259,9 @@ class SqliteStorage:
                 )
             if version < SQLITE_SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
+            # Counted once here, then kept by commit: one process owns the file
+            # (the lock above), so nobody else changes the total meanwhile.
+            self._stored = self._measure()
         except sqlite3.Error as exc:
             self._unlock()
             raise StorageError(f"cannot open {self.path!r}: {exc}") from exc
@@ -257,15 +293,16 @@ class SqliteStorage:
 
     async def stored_bytes(self) -> int:
         """The size of every stored value together, in bytes of UTF-8 JSON."""
-        try:
-            # CAST: LENGTH of TEXT counts characters; of a BLOB, bytes.
-            row = (
-                self._connection()
-                .execute("SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM entities")
-                .fetchone()
-            )
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot measure {self.path!r}: {exc}") from exc
+        self._connection()
+        return self._stored
+
+    def _measure(self) -> int:
+        # CAST: LENGTH of TEXT counts characters; of a BLOB, bytes.
+        row = (
+            self._connection()
+            .execute("SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM entities")
+            .fetchone()
+        )
         return int(row[0])
 
     async def load_many(self, ids: Collection[str]) -> dict[str, Record]:
@@ -278,13 +315,27 @@ class SqliteStorage:
         return found
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         """Store and commit ``value`` as entity ``id``'s next revision; report it."""
+        db = self._connection()
         try:
-            ((rev,),) = self._connection().execute(_UPSERT, (id, value)).fetchall()
+            # No await between this read and the upsert: nothing else in this
+            # process (the only one) writes in between.
+            row = db.execute(
+                "SELECT LENGTH(CAST(value AS BLOB)) FROM entities WHERE id = ?", (id,)
+            ).fetchone()
+            stored = _grown(self._stored, 0 if row is None else int(row[0]), value, max_stored)
+            ((rev,),) = db.execute(_UPSERT, (id, value)).fetchall()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot save {id!r} to {self.path!r}: {exc}") from exc
+        self._stored = stored
         if self._listener is not None:
             self._listener.changed(Change(id, rev, value, origin, seq))
         return int(rev)
@@ -300,6 +351,22 @@ class SqliteStorage:
         if self._lock is not None:
             self._lock.close()  # closing the descriptor releases the flock
             self._lock = None
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _grown(stored: int, replaced: int, value: str, max_stored: int | None) -> int:
+    """The total after a value of ``replaced`` bytes becomes ``value``; capped.
+
+    Raises:
+        StorageFull: the total would grow past ``max_stored``.
+    """
+    after = stored + _utf8_len(value) - replaced
+    if max_stored is not None and after > max_stored and after > stored:
+        raise StorageFull(max_stored)
+    return after
 
 
 def _lock_file(path: str) -> IO[bytes] | None:

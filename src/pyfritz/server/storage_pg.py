@@ -36,17 +36,32 @@ Why this shape:
   mid-commit raises :class:`~pyfritz.server.errors.StorageUnavailable`:
   it may or may not have committed, and it is not acknowledged.
 
+* **The stored-bytes cap in the database.** ``pyfritz_stored`` holds one row,
+  the total size of every value, kept by a trigger on ``pyfritz_entities``
+  in the transaction of each write (``pyfritz_put``, an ``UPDATE`` or
+  ``DELETE`` by hand, ``TRUNCATE``). ``pyfritz_put`` given ``max_stored``
+  refuses, by raising, a write that grows that total past it: the write, the
+  total and the notification are rolled back together, and since the total's
+  row is locked until commit, two nodes racing to the cap cannot both pass
+  it. That row is one more lock every put takes until its commit; commits of
+  puts are serialised already (``NOTIFY`` takes a database-wide lock at
+  commit, to deliver in commit order), so it costs little more.
+
 Schema (created on first start, in a transaction under an advisory lock so
 that nodes starting together do it once; version in ``pyfritz_meta``):
 
 .. code-block:: sql
 
-    pyfritz_meta(key text PRIMARY KEY, value text)         -- 'schema_version' = '1'
+    pyfritz_meta(key text PRIMARY KEY, value text)         -- 'schema_version' = '2'
     pyfritz_entities(id text PRIMARY KEY, rev bigint, value text)   -- value: JSON text
-    pyfritz_put(id text, value text, origin text = NULL, seq bigint = NULL) RETURNS bigint
+    pyfritz_stored(bytes bigint, last_change bigint)        -- one row: octet_length of all values
+    pyfritz_put(id text, value text, origin text = NULL, seq bigint = NULL,
+                max_stored bigint = NULL) RETURNS bigint
 
 Other services change an entity with ``SELECT pyfritz_put('p1', '{"name":"Ada"}')``;
 every browser following it, on every node, gets it (``origin`` and ``seq`` null).
+Version 1 (before the cap was kept in the database) is migrated when a node
+of this version starts: the total is counted once, with writes held off.
 """
 
 from __future__ import annotations
@@ -61,7 +76,7 @@ from typing import Any
 
 import asyncpg
 
-from .errors import StorageError, StorageUnavailable
+from .errors import StorageError, StorageFull, StorageUnavailable
 from .storage import Change, Listener, Record
 
 __all__ = [
@@ -80,7 +95,10 @@ CHANNEL = "pyfritz"
 #: The largest notification that carries the value, in bytes (PostgreSQL's limit is 8,000).
 NOTIFY_LIMIT = 7900
 #: The schema version this code creates and expects (``pyfritz_meta.schema_version``).
-PG_SCHEMA_VERSION = 1
+PG_SCHEMA_VERSION = 2
+# The SQLSTATE pyfritz_put raises for a write past max_stored (a class of its own,
+# so that it can never be mistaken for one of PostgreSQL's).
+_SQLSTATE_FULL = "PF001"
 #: First wait before reconnecting the LISTEN connection, in seconds.
 RECONNECT_INITIAL = 0.05
 #: Longest wait between reconnection attempts, in seconds.
@@ -89,6 +107,28 @@ RECONNECT_MAX = 2.0
 # per-connection setting rather than a timeout around each acquire: that would
 # cost an extra task (event-loop turns) per put.
 _QUERY_TIMEOUT = 10.0
+
+# The parts of pyfritz_put every version has: check, write, notify.
+_PUT_WRITE = """
+        IF p_id IS NULL OR length(p_id) = 0 OR length(p_id) > 256 THEN
+            RAISE EXCEPTION 'pyfritz_put: id must be 1 to 256 characters';
+        END IF;
+        IF p_value IS NULL OR json_typeof(p_value::json) = 'null' THEN
+            RAISE EXCEPTION 'pyfritz_put: value must be JSON, not null';
+        END IF;
+        INSERT INTO pyfritz_entities AS e (id, rev, value) VALUES (p_id, 1, p_value)
+        ON CONFLICT (id) DO UPDATE SET rev = e.rev + 1, value = EXCLUDED.value
+        RETURNING e.rev INTO new_rev;
+"""
+_PUT_NOTIFY = f"""
+        header := json_build_array(p_id, new_rev, p_origin, p_seq)::text || E'\\n';
+        IF octet_length(header) + octet_length(p_value) <= {NOTIFY_LIMIT} THEN
+            PERFORM pg_notify('{CHANNEL}', header || p_value);
+        ELSE
+            PERFORM pg_notify('{CHANNEL}', header);
+        END IF;
+        RETURN new_rev;
+"""
 
 # Step n brings the schema from version n to n + 1; each runs in one transaction.
 _MIGRATIONS = [
@@ -105,22 +145,68 @@ _MIGRATIONS = [
         new_rev bigint;
         header text;
     BEGIN
-        IF p_id IS NULL OR length(p_id) = 0 OR length(p_id) > 256 THEN
-            RAISE EXCEPTION 'pyfritz_put: id must be 1 to 256 characters';
-        END IF;
-        IF p_value IS NULL OR json_typeof(p_value::json) = 'null' THEN
-            RAISE EXCEPTION 'pyfritz_put: value must be JSON, not null';
-        END IF;
-        INSERT INTO pyfritz_entities AS e (id, rev, value) VALUES (p_id, 1, p_value)
-        ON CONFLICT (id) DO UPDATE SET rev = e.rev + 1, value = EXCLUDED.value
-        RETURNING e.rev INTO new_rev;
-        header := json_build_array(p_id, new_rev, p_origin, p_seq)::text || E'\\n';
-        IF octet_length(header) + octet_length(p_value) <= {NOTIFY_LIMIT} THEN
-            PERFORM pg_notify('{CHANNEL}', header || p_value);
+    {_PUT_WRITE}
+    {_PUT_NOTIFY}
+    END
+    $$;
+    """,
+    # 1 -> 2: the total of the stored values, kept in the database.
+    f"""
+    -- Holds off writers (old nodes' included) until this commits, so that the
+    -- total counted below misses none and the trigger counts every later one.
+    LOCK TABLE pyfritz_entities IN SHARE ROW EXCLUSIVE MODE;
+    CREATE TABLE pyfritz_stored (
+        single      boolean PRIMARY KEY DEFAULT true CHECK (single),
+        bytes       bigint NOT NULL,
+        last_change bigint NOT NULL DEFAULT 0   -- the last write's change of bytes
+    );
+    INSERT INTO pyfritz_stored (bytes)
+        SELECT COALESCE(sum(octet_length(value)), 0) FROM pyfritz_entities;
+    CREATE FUNCTION pyfritz_count_stored() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        change bigint;
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            UPDATE pyfritz_stored SET bytes = 0, last_change = 0;
+            RETURN NULL;
+        ELSIF TG_OP = 'INSERT' THEN
+            change := octet_length(NEW.value);
+        ELSIF TG_OP = 'UPDATE' THEN
+            change := octet_length(NEW.value) - octet_length(OLD.value);
         ELSE
-            PERFORM pg_notify('{CHANNEL}', header);
+            change := -octet_length(OLD.value);
         END IF;
-        RETURN new_rev;
+        UPDATE pyfritz_stored SET bytes = bytes + change, last_change = change;
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER pyfritz_count_stored AFTER INSERT OR UPDATE OR DELETE ON pyfritz_entities
+        FOR EACH ROW EXECUTE FUNCTION pyfritz_count_stored();
+    CREATE TRIGGER pyfritz_count_truncate AFTER TRUNCATE ON pyfritz_entities
+        FOR EACH STATEMENT EXECUTE FUNCTION pyfritz_count_stored();
+    DROP FUNCTION pyfritz_put(text, text, text, bigint);
+    CREATE FUNCTION pyfritz_put(
+        p_id text, p_value text, p_origin text DEFAULT NULL, p_seq bigint DEFAULT NULL,
+        p_max_stored bigint DEFAULT NULL
+    ) RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+        new_rev bigint;
+        header text;
+        total bigint;
+        change bigint;
+    BEGIN
+    {_PUT_WRITE}
+        IF p_max_stored IS NOT NULL THEN
+            -- The trigger has updated the total, and its row stays locked by this
+            -- transaction until it ends: what is read here is exact.
+            SELECT bytes, last_change INTO total, change FROM pyfritz_stored;
+            IF change > 0 AND total > p_max_stored THEN
+                -- Rolls back the write and the total with it.
+                RAISE EXCEPTION USING ERRCODE = '{_SQLSTATE_FULL}',
+                    MESSAGE = format('pyfritz_put: storage full (%s bytes)', p_max_stored);
+            END IF;
+        END IF;
+    {_PUT_NOTIFY}
     END
     $$;
     """,
@@ -335,22 +421,43 @@ class PostgresStorage:
         return {row[0]: Record(row[1], row[2]) for row in rows}
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         """Commit ``value`` as entity ``id``'s next revision (``pyfritz_put``); return it.
 
         The change is reported when its notification arrives (usually just
-        after this returns).
+        after this returns). ``max_stored`` is checked by the database, in the
+        same transaction, against what every node has stored.
         """
         pool = self._require_pool()
         try:
             async with pool.acquire() as connection:
                 rev = await connection.fetchval(
-                    "SELECT pyfritz_put($1, $2, $3, $4)", id, value, origin, seq
+                    "SELECT pyfritz_put($1, $2, $3, $4, $5)", id, value, origin, seq, max_stored
                 )
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate == _SQLSTATE_FULL and max_stored is not None:
+                raise StorageFull(max_stored) from exc
+            raise _error(exc, f"saving {id!r}") from exc
         except Exception as exc:
             raise _error(exc, f"saving {id!r}") from exc
         return int(rev)
+
+    async def stored_bytes(self) -> int:
+        """The size of every stored value together, in bytes, as the database counts it."""
+        pool = self._require_pool()
+        try:
+            async with pool.acquire() as connection:
+                total = await connection.fetchval("SELECT bytes FROM pyfritz_stored")
+        except Exception as exc:
+            raise _error(exc, "reading the stored total") from exc
+        return int(total)
 
     async def close(self) -> None:
         """Stop listening and close every connection; calling it again does nothing."""

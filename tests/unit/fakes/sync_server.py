@@ -63,11 +63,17 @@ class LoggingStorage(MemoryStorage):
         self.log = log
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         current = self.records.get(id)
         self.log.append(("save", id, 1 if current is None else current.rev + 1))
-        return await super().commit(id, value, origin=origin, seq=seq)
+        return await super().commit(id, value, origin=origin, seq=seq, max_stored=max_stored)
 
 
 class FailingStorage(MemoryStorage):
@@ -91,13 +97,19 @@ class FailingStorage(MemoryStorage):
         return await super().load(id)
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         if self.unavailable:
             raise StorageUnavailable("connection refused")
         if self.fail_saves:
             raise StorageError("disk full")
-        return await super().commit(id, value, origin=origin, seq=seq)
+        return await super().commit(id, value, origin=origin, seq=seq, max_stored=max_stored)
 
 
 def run_now(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -88,10 +88,16 @@ class RecordingStorage(MemoryStorage):
         self.accepted: set[str] = set()
 
     async def commit(
-        self, id: str, value: str, *, origin: str | None = None, seq: int | None = None
+        self,
+        id: str,
+        value: str,
+        *,
+        origin: str | None = None,
+        seq: int | None = None,
+        max_stored: int | None = None,
     ) -> int:
         self.accepted.add(value)
-        return await super().commit(id, value, origin=origin, seq=seq)
+        return await super().commit(id, value, origin=origin, seq=seq, max_stored=max_stored)
 
 
 def _json(person: Person) -> str:

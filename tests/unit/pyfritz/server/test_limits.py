@@ -96,10 +96,11 @@ async def test_puts_past_max_stored_are_refused_with_quota_and_shrinking_is_allo
         ("state", None),
         ("state", None),
     ]
-    assert hub.stored_bytes == 95
+    assert ops[1]["reason"] == "put: storage full (100 bytes); state unchanged"
+    assert await hub.storage.stored_bytes() == 95
     # The server's own writes are not held to it, but counted.
     await hub.set("p3", "z" * 50)
-    assert hub.stored_bytes == 147
+    assert await hub.storage.stored_bytes() == 147
     await send(session, op="put", id="p1", seq=5, base=2, value="x")  # shrinking: always fine
     assert frames.take()[-1]["op"] == "state"
 
@@ -109,10 +110,22 @@ async def test_stored_bytes_are_counted_from_the_database_at_start(tmp_path: Pat
     await hub.set("a", "é" * 10)  # 22 bytes of UTF-8 JSON
     await hub.set("b", [1, 2])
     await hub.close()
-    reopened = Hub(SqliteStorage(tmp_path / "s.db"))
+    reopened = Hub(SqliteStorage(tmp_path / "s.db"), max_stored=30)
     await reopened.open()
-    assert reopened.stored_bytes == 22 + 5
+    assert await reopened.storage.stored_bytes() == 22 + 5
+    frames = Frames()
+    session = reopened.connect(frames)
+    await send(session, op="join", id="b", rev=None)
+    await send(session, op="put", id="b", seq=1, base=1, value=[1, 2, 3, 4])  # 27 + 4 > 30
+    await send(session, op="put", id="b", seq=2, base=1, value=[1, 2, 3])  # 27 + 2 fits
+    refused, accepted = frames.take()[1:]
+    assert (refused["op"], refused["code"], refused["seq"]) == ("error", "quota", 1)
+    assert (accepted["op"], accepted["rev"], accepted["value"]) == ("state", 2, [1, 2, 3])
     await reopened.close()
+    again = Hub(SqliteStorage(tmp_path / "s.db"))
+    assert await again.get("b") == (2, [1, 2, 3])
+    assert await again.storage.stored_bytes() == 22 + 7
+    await again.close()
 
 
 def test_connection_counter_counts_in_total_and_per_address() -> None:

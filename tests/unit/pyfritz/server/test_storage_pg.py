@@ -339,3 +339,136 @@ async def test_an_unreachable_database_fails_the_open_loudly(postgres: PostgresS
     url = postgres.url("no_such_database")
     with pytest.raises(StorageError, match="cannot connect to postgresql://"):
         await Hub(PostgresStorage(url)).open()
+
+
+# -- the stored-bytes cap, kept in the database ------------------------------------
+
+
+async def stored_in_database(url: str) -> tuple[int, int]:
+    """The total the database keeps, and the sum of its rows' sizes, measured afresh."""
+    connection = await asyncpg.connect(url)
+    try:
+        kept = await connection.fetchval("SELECT bytes FROM pyfritz_stored")
+        summed = await connection.fetchval(
+            "SELECT COALESCE(sum(octet_length(value)), 0) FROM pyfritz_entities"
+        )
+    finally:
+        await connection.close()
+    return kept, summed
+
+
+async def test_a_node_started_on_a_database_with_data_counts_it_against_the_cap(
+    pg_url: str,
+) -> None:
+    first = Hub(PostgresStorage(pg_url))
+    for n in range(3):
+        await first.set(f"old{n}", "x" * 298)  # 300 bytes each, not held to any cap
+    await first.close()
+    hub = Hub(PostgresStorage(pg_url), max_stored=1000)
+    client = Follower(hub)
+    await client.join()
+    await client.put("y" * 198, seq=1)  # 900 + 200 > 1000
+    await client.wait_for(lambda: client.frames[-1]["op"] == "error")
+    assert client.frames[-1]["code"] == "quota"
+    await client.put("y" * 98, seq=2)  # 900 + 100 fits exactly
+    await client.wait_for(lambda: client.last == (1, "y" * 98))
+    assert await hub.storage.stored_bytes() == 1000
+    assert await stored_in_database(pg_url) == (1000, 1000)
+    await hub.close()
+
+
+async def test_a_version_1_database_is_migrated_with_its_data_counted(pg_url: str) -> None:
+    from pyfritz.server.storage_pg import _META, _MIGRATIONS
+
+    connection = await asyncpg.connect(pg_url)
+    try:  # a database as version 1 left it, with data written by a version 1 node
+        await connection.execute(_META)
+        await connection.execute(_MIGRATIONS[0])
+        await connection.execute("INSERT INTO pyfritz_meta VALUES ('schema_version', '1')")
+        await connection.execute(
+            "SELECT pyfritz_put('a', $1, 'c', 1)", json.dumps("é" * 100, ensure_ascii=False)
+        )
+        await connection.execute("SELECT pyfritz_put('b', '[1,2]')")
+    finally:
+        await connection.close()
+    hub = Hub(PostgresStorage(pg_url), max_stored=210)
+    await hub.open()
+    assert await hub.storage.stored_bytes() == 202 + 5
+    assert await stored_in_database(pg_url) == (207, 207)
+    client = Follower(hub)
+    await client.join("b")
+    await client.put([1, 2, 3, 4], seq=1, id="b")  # 9 bytes: 211 > 210
+    await client.wait_for(lambda: client.frames[-1]["op"] == "error")
+    assert client.frames[-1]["code"] == "quota"
+    assert await db_row(pg_url, "b") == (1, [1, 2])
+    await hub.close()
+
+
+async def test_two_nodes_racing_to_the_cap_land_exactly_the_puts_that_fit(
+    pg_url: str,
+) -> None:
+    hubs = [Hub(PostgresStorage(pg_url), max_stored=1000) for _ in range(2)]
+    clients = [Follower(hub) for hub in hubs for _ in range(3)]
+    ids = [[f"c{c}e{n}" for n in range(4)] for c in range(len(clients))]
+    for client, own in zip(clients, ids, strict=True):
+        for id in own:
+            await client.join(id)
+    # 24 puts of 100 bytes, each to an entity of its own, all at once: 10 fit.
+    await asyncio.gather(
+        *(
+            client.put("z" * 98, seq=n + 1, id=id)
+            for client, own in zip(clients, ids, strict=True)
+            for n, id in enumerate(own)
+        )
+    )
+    for client in clients:
+        await client.wait_for(
+            lambda c=client: len([f for f in c.frames if f["op"] in ("state", "error")]) == 4  # type: ignore[misc]
+        )
+    answers = [f for client in clients for f in client.frames if f["op"] in ("state", "error")]
+    assert len([f for f in answers if f["op"] == "state"]) == 10
+    refused = [f for f in answers if f["op"] == "error"]
+    assert len(refused) == 14
+    assert {f["code"] for f in refused} == {"quota"}
+    assert await stored_in_database(pg_url) == (1000, 1000)
+    for frame in refused:  # a refused put left no row behind
+        assert await db_row(pg_url, frame["id"]) == (0, None)
+    for hub in hubs:
+        await hub.close()
+
+
+async def test_a_put_over_the_cap_changes_nothing_and_freed_space_can_be_used(
+    nodes: list[Hub], pg_url: str
+) -> None:
+    writer = Hub(PostgresStorage(pg_url), max_stored=500)
+    client, watcher = Follower(writer), Follower(nodes[1])
+    await client.join()
+    await watcher.join()
+    await client.put("a" * 198, seq=1)
+    await watcher.wait_for(lambda: watcher.last == (1, "a" * 198))
+    await nodes[0].set("other", "b" * 248)  # hub.set: counted, never refused
+    await client.put("a" * 298, seq=2)  # 200 -> 300: 550 > 500
+    await client.wait_for(lambda: client.frames[-1]["op"] == "error")
+    assert client.frames[-1] == {
+        "op": "error",
+        "id": "p1",
+        "seq": 2,
+        "reason": "put: storage full (500 bytes); state unchanged",
+        "code": "quota",
+    }
+    assert await db_row(pg_url) == (1, "a" * 198)
+    assert await stored_in_database(pg_url) == (450, 450)
+    # Not committed, so never notified: the next state any node sends is rev 2.
+    await client.put("a" * 8, seq=3)  # shrinking is always allowed
+    await watcher.wait_for(lambda: watcher.last == (2, "a" * 8))
+    assert [f["rev"] for f in watcher.states()] == [1, 2]
+    # Rows removed by hand free their space (the total is kept by a trigger).
+    connection = await asyncpg.connect(pg_url)
+    try:
+        await connection.execute("DELETE FROM pyfritz_entities WHERE id = 'other'")
+    finally:
+        await connection.close()
+    await client.put("a" * 298, seq=4)
+    await watcher.wait_for(lambda: watcher.last == (3, "a" * 298))
+    assert await stored_in_database(pg_url) == (300, 300)
+    await writer.close()
