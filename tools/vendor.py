@@ -5,6 +5,12 @@ every non-``.map`` file of ``@pyscript/core/dist`` and the five Pyodide files,
 into ``runtime/src/pyfritz_runtime/files/`` (the package data of the
 ``pyfritz-web-runtime`` wheel). ``manifest.json`` beside them records the
 versions and every file's sha256; a re-run with nothing changed is instant.
+
+Pyodide's ``pyodide.mjs`` is copied as ``pyodide.core.mjs``; the page's
+``pyodide/pyodide.mjs`` is ``runtime/snapshot/entry.mjs``, which starts CPython
+from ``pyodide/snapshot.bin.gz``: a memory snapshot of the started interpreter,
+made here by running ``runtime/snapshot/make_snapshot.mjs`` under Node.js (see
+docs/browser-support.md, "Boot time").
 Node.js is needed for this step (``npm ci``) and for nothing after it.
 
 Usage: ``python tools/vendor.py [--root DIR]``
@@ -13,9 +19,12 @@ Usage: ``python tools/vendor.py [--root DIR]``
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +40,9 @@ PYODIDE_FILES = (
 
 #: Where the files go, relative to the repository root.
 RUNTIME_FILES = Path("runtime/src/pyfritz_runtime/files")
+
+#: The snapshot entry and its maker, relative to the repository root.
+SNAPSHOT_SOURCES = Path("runtime/snapshot")
 
 
 def _version(package_dir: Path) -> str:
@@ -52,6 +64,27 @@ def _is_complete(target: Path, versions: dict[str, str]) -> bool:
     )
 
 
+def _snapshot(sources: Path, pyodide: Path) -> None:
+    """Put the snapshot entry in front of Pyodide's loader and make the snapshot."""
+    (pyodide / "pyodide.mjs").rename(pyodide / "pyodide.core.mjs")
+    shutil.copy2(sources / "entry.mjs", pyodide / "pyodide.mjs")
+    raw = pyodide / "snapshot.bin"
+    try:
+        # TZ=UTC: `time.timezone` in the snapshot is the same whoever makes it.
+        subprocess.run(
+            ["node", str(sources / "make_snapshot.mjs"), str(pyodide), str(raw)],
+            check=True,
+            env={**os.environ, "TZ": "UTC"},
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"vendor: making the Pyodide memory snapshot failed: {exc}") from exc
+    # mtime=0: the same snapshot gives the same bytes (and sha256).
+    packed = pyodide / "snapshot.bin.gz"
+    with raw.open("rb") as plain, gzip.GzipFile(packed, "wb", 9, mtime=0) as out:
+        shutil.copyfileobj(plain, out)
+    raw.unlink()
+
+
 def vendor(root: Path) -> Path:
     """Copy the runtime into ``root/runtime/src/pyfritz_runtime/files`` and return that folder."""
     modules = root / "node_modules"
@@ -61,7 +94,15 @@ def vendor(root: Path) -> Path:
         if not needed.is_dir():
             raise SystemExit(f"vendor: {needed} is missing; run `npm ci` first")
     target = root / RUNTIME_FILES
-    versions = {"@pyscript/core": _version(pyscript_dir), "pyodide": _version(pyodide_dir)}
+    sources = root / SNAPSHOT_SOURCES
+    versions = {
+        "@pyscript/core": _version(pyscript_dir),
+        "pyodide": _version(pyodide_dir),
+        # An edited entry or maker makes a new snapshot.
+        "snapshot": hashlib.sha256(
+            b"".join(path.read_bytes() for path in sorted(sources.glob("*.mjs")))
+        ).hexdigest()[:16],
+    }
     if _is_complete(target, versions):
         return target
     if target.exists():
@@ -73,6 +114,7 @@ def vendor(root: Path) -> Path:
             shutil.copy2(path, target / "pyscript" / path.name)
     for name in PYODIDE_FILES:
         shutil.copy2(pyodide_dir / name, target / "pyodide" / name)
+    _snapshot(sources, target / "pyodide")
     shutil.copy2(pyscript_dir / "LICENSE", target / "licenses" / "pyscript-LICENSE")
     served = sorted(
         path for folder in ("pyscript", "pyodide") for path in (target / folder).iterdir()

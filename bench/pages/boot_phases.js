@@ -1,10 +1,13 @@
 // loadPyodide split in two (bench/boot.py): until the wasm is instantiated (the
-// fsInit hook runs right after), then CPython's own start-up; plus when the
-// last runtime file arrived. Published as JSON in <pre id="phases">.
+// fsInit hook runs right after), then CPython's start-up (run, or restored from
+// the runtime's memory snapshot); plus when the last runtime file arrived.
+// `?loader=core` loads with Pyodide's own loader (no snapshot). Published as
+// JSON in <pre id="phases">.
 const start = performance.now();
-const { loadPyodide } = await import("./runtime/pyodide/pyodide.mjs");
+const core = new URLSearchParams(location.search).get("loader") === "core";
+const { loadPyodide } = await import(`./runtime/pyodide/pyodide${core ? ".core" : ""}.mjs`);
 let instantiated = 0;
-await loadPyodide({
+const pyodide = await loadPyodide({
   indexURL: "./runtime/pyodide/",
   fsInit: () => {
     instantiated = performance.now();
@@ -22,4 +25,8 @@ out.textContent = JSON.stringify({
   python_startup: loaded - instantiated,
   load_pyodide: loaded - start,
 });
+out.dataset.state = pyodide.runPython(
+  "import json, os, sys, random, __main__; json.dumps([sorted(vars(__main__)), sys.path, " +
+    "dict(os.environ), random.random(), sorted(sys.modules)])",
+);
 document.body.append(out);

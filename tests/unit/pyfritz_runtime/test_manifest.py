@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,22 @@ def test_the_installed_runtime_is_the_pinned_one_and_intact() -> None:
     assert "pyodide/pyodide.asm.wasm" in manifest.files
     assert "pyscript/core.js" in manifest.files
     manifest.verify()
+
+
+def test_the_pages_pyodide_entry_starts_from_the_snapshot_made_for_this_pyodide() -> None:
+    manifest = load_manifest()
+    entry = (manifest.root / "pyodide" / "pyodide.mjs").read_text(encoding="utf-8")
+    assert entry == (ROOT / "runtime" / "snapshot" / "entry.mjs").read_text(encoding="utf-8")
+    assert {"pyodide/pyodide.core.mjs", "pyodide/snapshot.bin.gz"} <= set(manifest.files)
+    with gzip.open(manifest.root / "pyodide" / "snapshot.bin.gz") as snapshot:
+        header = snapshot.read(48)
+    # Pyodide refuses a snapshot of another build: the header holds the build
+    # id as eight 32-bit words (Pyodide's encodeBuildId).
+    core = (manifest.root / "pyodide" / "pyodide.core.mjs").read_text(encoding="utf-8")
+    build_id = re.search(r'BUILD_ID:"([0-9a-f]{64})"', core)
+    assert build_id is not None
+    words = struct.unpack("<8I", header[16:48])
+    assert "".join(f"{word:08x}" for word in words) == build_id.group(1)
 
 
 def test_a_changed_file_is_found_and_changes_the_tag(tmp_path: Path) -> None:

@@ -1,0 +1,26 @@
+// Make the memory snapshot pyfritz pages start CPython from (see entry.mjs).
+// Run by tools/vendor.py with Node.js: node make_snapshot.mjs <pyodide dir> <out.bin>
+//
+// The snapshot is the whole wasm memory right after Pyodide's own start-up,
+// before any page code ran; it holds no JavaScript object (Pyodide refuses to
+// make one that would), so one made under Node.js restores in every browser.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [pyodideDir, out] = process.argv.slice(2);
+const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, "pyodide.core.mjs")).href);
+const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true });
+// What a browser's normal start would have instead: Node names its script in
+// `_`; loadPyodide puts "" first on sys.path again after a restore.
+const scope = pyodide.toPy({});
+pyodide.runPython(
+  `
+import os, sys
+os.environ["_"] = "./this.program"
+sys.path.remove("")
+`,
+  { globals: scope },
+);
+scope.destroy();
+writeFileSync(out, pyodide.makeMemorySnapshot());
