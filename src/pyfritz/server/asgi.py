@@ -20,12 +20,14 @@ FastAPI application. Per connection it:
   ``ws_max_size`` of 16 MiB by default, still closes the connection with
   1009 above that);
 * sends outgoing frames from its own task, out of a queue bounded in bytes
-  of memory (``queue_bytes`` per connection, ``total_queue_bytes`` for all):
-  the hub hands frames over without ever waiting, and a client that cannot
-  keep up, or has not taken a frame for ``write_timeout`` seconds, is cut off
-  with close code 1013 ("try again later") and a reason, while the others
-  carry on. Its queue is dropped at once; the close frame gets
-  ``close_timeout`` seconds, and under uvicorn
+  of memory (``queue_bytes`` per connection, ``total_queue_bytes`` for all,
+  where a frame queued for many followers counts once): the hub hands frames
+  over without ever waiting, and a client that cannot keep up, or has not
+  taken a frame for ``write_timeout`` seconds, is cut off with close code
+  1013 ("try again later") and a reason, while the others carry on; over the
+  total, the client that has gone longest without taking a frame goes
+  (:func:`~pyfritz.server.limits.longest_stalled`). Its queue is dropped at
+  once; the close frame gets ``close_timeout`` seconds, and under uvicorn
   :class:`~pyfritz.server.transport.WebSocketProtocol` then aborts a
   transport that is still stuck, so its buffers are freed too;
 * closes the connection with 1013 ("try again later") when a join or put
@@ -79,7 +81,7 @@ from starlette.types import Message, Receive, Scope, Send
 from .access import Authenticate, Authorize
 from .errors import StorageUnavailable
 from .hub import Hub, Session
-from .limits import ConnectionCounter, Limits
+from .limits import ConnectionCounter, Limits, QueueMemory, longest_stalled
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 
 __all__ = [
@@ -101,19 +103,23 @@ class _Budget:
     """The outgoing bytes queued by every connection of one app, and their bound."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
+        self.memory = QueueMemory(limit)
         self.outboxes: set[_Outbox] = set()
 
-    def make_room(self, size: int, asking: _Outbox) -> bool:
-        """Cut off the longest queues until ``size`` more bytes fit; ``False``: ``asking`` went."""
-        while self.used + size > self.limit:
-            # The longest queue is the client furthest behind: cut it, not the
-            # one that happens to receive the next frame.
-            victim = max(self.outboxes, key=lambda outbox: outbox.queued)
-            if victim.queued == 0:  # only this frame is too large: it cannot go
-                victim = asking
-            victim.cut_off(f"server busy: {self.used} bytes queued for all clients")
+    @property
+    def used(self) -> int:
+        """Bytes of memory the queued frames hold, each frame counted once."""
+        return self.memory.used
+
+    def make_room(self, frame: str, size: int, asking: _Outbox) -> bool:
+        """Cut off stalled clients until ``frame`` fits; ``False``: ``asking`` went."""
+        memory = self.memory
+        now = asyncio.get_running_loop().time()
+        while not memory.fits(frame, size):
+            # The client that reads least goes, not the one that happens to
+            # receive the next frame, nor a reading one with a long queue.
+            victim = longest_stalled(self.outboxes, now) or asking
+            victim.cut_off(f"server busy: {memory.used} bytes queued for all clients")
             if victim is asking:
                 return False
         return True
@@ -149,11 +155,11 @@ class _Outbox:
         if self._queue and self.queued + size > self._limit:
             self.cut_off(f"too slow: {self.queued} bytes queued")
             return
-        if not self._budget.make_room(size, self):
+        if not self._budget.make_room(frame, size, self):
             return
         self._queue.append(frame)
         self.queued += size
-        self._budget.used += size
+        self._budget.memory.hold(frame, size)
         self._ready.set()
 
     def cut_off(self, reason: str) -> None:
@@ -161,18 +167,22 @@ class _Outbox:
         if self.overflow is not None:
             return
         self.overflow = reason
-        self._queue.clear()
-        self._budget.used -= self.queued
-        self.queued = 0
-        self._budget.outboxes.discard(self)
+        self.close()
         self.overflowed.set()
 
     def close(self) -> None:
         """Give the queue's bytes back to the budget (the connection is over)."""
+        release = self._budget.memory.release
+        for frame in self._queue:
+            release(frame)
         self._queue.clear()
-        self._budget.used -= self.queued
         self.queued = 0
         self._budget.outboxes.discard(self)
+
+    def stalled_for(self, now: float) -> float:
+        """How long the send in progress has waited for the client (0: none waits)."""
+        started = self._send_started
+        return 0.0 if started is None else now - started
 
     async def run(self) -> None:
         """Send queued frames, in order, until cancelled, cut off or the send fails."""
@@ -191,9 +201,8 @@ class _Outbox:
                 return
             # Counted until sent: the frame is held in memory until then.
             queue.popleft()
-            size = sys.getsizeof(frame)
-            self.queued -= size
-            self._budget.used -= size
+            self.queued -= sys.getsizeof(frame)
+            self._budget.memory.release(frame)
 
     async def watch(self) -> None:
         """Cut the client off once a send has waited ``write_timeout`` seconds."""

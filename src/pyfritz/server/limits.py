@@ -17,8 +17,11 @@ limit                      default     when it is hit
 ``queue_bytes``            1 MiB       per connection: the client is cut off with
                                        close code 1013 (one larger frame alone
                                        is still allowed)
-``total_queue_bytes``      64 MiB      all connections: the client with the
-                                       longest queue is cut off with 1013
+``total_queue_bytes``      64 MiB      all connections, each frame counted once
+                                       however many queues hold it: the client
+                                       that has gone longest without taking a
+                                       frame is cut off with 1013 (see
+                                       :class:`QueueMemory`)
 ``write_timeout``          30 s        a client that has not taken a frame for
                                        this long is cut off with 1013
 ``close_timeout``          5 s         how long its close frame may take
@@ -44,12 +47,20 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from typing import Protocol, TypeVar
 
 from .protocol import MAX_FRAME
 
-__all__ = ["ConnectionCounter", "Limits", "TokenBucket"]
+__all__ = [
+    "ConnectionCounter",
+    "Limits",
+    "OutgoingQueue",
+    "QueueMemory",
+    "TokenBucket",
+    "longest_stalled",
+]
 
 _MIB = 1024 * 1024
 
@@ -155,3 +166,107 @@ class ConnectionCounter:
         else:
             self._open.pop(address, None)
         self._count -= 1
+
+
+class _Held:
+    __slots__ = ("item", "queues", "size")
+
+    def __init__(self, item: object, size: int) -> None:
+        self.item = item
+        self.queues = 1
+        self.size = size
+
+
+class QueueMemory:
+    """The memory every connection's outgoing queue holds together, and its bound.
+
+    A state is encoded once and the same frame object is queued for every
+    follower, so it costs its bytes once, however many queues hold it: this
+    counts each queued object once (by identity), until the last queue lets
+    go of it. Counting it once per queue would count a state fanned out to
+    200 clients 200 times, and call a server full that holds a few MiB.
+    (Each connection's own bound, ``queue_bytes``, does count every frame it
+    holds in full: once the others have sent it, a stuck client holds it alone.)
+
+    Example::
+
+        memory = QueueMemory(limit=64 * 1024 * 1024)
+        if memory.fits(frame, size):
+            memory.hold(frame, size)      # queued for one more connection
+        ...
+        memory.release(frame)             # sent or dropped by that connection
+    """
+
+    __slots__ = ("_held", "limit", "used")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        #: Bytes held by the queued objects, each counted once.
+        self.used = 0
+        # id(object) -> the object (kept, so that its id cannot be reused while
+        # it is counted), how many queues hold it, and its size.
+        self._held: dict[int, _Held] = {}
+
+    def fits(self, item: object, size: int) -> bool:
+        """Whether queueing ``item`` (``size`` bytes) once more stays within the bound."""
+        return id(item) in self._held or self.used + size <= self.limit
+
+    def hold(self, item: object, size: int) -> None:
+        """Count ``item`` as queued once more."""
+        entry = self._held.get(id(item))
+        if entry is None:
+            self._held[id(item)] = _Held(item, size)
+            self.used += size
+        else:
+            entry.queues += 1
+
+    def release(self, item: object) -> None:
+        """One queue let go of ``item`` (sent or dropped); its bytes go when the last does."""
+        key = id(item)
+        entry = self._held[key]
+        entry.queues -= 1
+        if entry.queues == 0:
+            del self._held[key]
+            self.used -= entry.size
+
+
+class OutgoingQueue(Protocol):
+    """What :func:`longest_stalled` asks of a connection's outgoing queue."""
+
+    @property
+    def queued(self) -> int:
+        """Bytes queued for the connection."""
+        ...
+
+    def stalled_for(self, now: float) -> float:
+        """How long the connection's current write has waited to be taken (0: none waits)."""
+        ...
+
+
+Q = TypeVar("Q", bound=OutgoingQueue)
+
+
+def longest_stalled(queues: Iterable[Q], now: float) -> Q | None:
+    """The queue to cut off when the total is over: the client that reads least.
+
+    That is the connection whose write has waited longest for the client to
+    take it, and among equals (none waiting) the longest queue; ``None`` if
+    nothing is queued. A client that reads, even slowly, takes a frame every
+    so often, while one that has stopped reading waits for ever: the reader
+    wins, whoever has the longer queue at that moment (after a pause of the
+    machine every reading client has a long queue, and the longest is just
+    the one with the most followed entities).
+
+    Example::
+
+        victim = longest_stalled(outboxes, loop.time())
+    """
+    best: Q | None = None
+    best_key = (0.0, 0)
+    for queue in queues:
+        if queue.queued <= 0:
+            continue
+        key = (queue.stalled_for(now), queue.queued)
+        if best is None or key > best_key:
+            best, best_key = queue, key
+    return best

@@ -19,7 +19,15 @@ from typing import Any
 
 from websockets.frames import Frame, Opcode
 
-__all__ = ["RawClient", "SyncProcess", "established", "rss", "sync_process"]
+__all__ = [
+    "RawClient",
+    "SyncProcess",
+    "cpu_seconds",
+    "established",
+    "rss",
+    "sync_process",
+    "unread",
+]
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,6 +38,31 @@ def rss(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` has used so far (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def unread(port: int, addresses: set[str]) -> list[int]:
+    """Bytes received but not yet read by the client sockets from ``addresses`` to ``port``.
+
+    One number per established IPv4 connection to the local ``port`` whose
+    client end is bound to one of ``addresses``: what the kernel holds for a
+    client that has not read it yet (``rx_queue`` of ``/proc/net/tcp``).
+    """
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1].split(":"), fields[2].split(":")
+        if int(remote[1], 16) != port or fields[3] != "01":
+            continue
+        ip = ".".join(str(int(local[0][i : i + 2], 16)) for i in (6, 4, 2, 0))  # little-endian
+        if ip in addresses:
+            found.append(int(fields[4].split(":")[1], 16))
+    return found
 
 
 def established(port: int) -> int:
@@ -52,6 +85,16 @@ class SyncProcess:
         self.process = process
         self.port = port
         self.url = f"ws://127.0.0.1:{port}/sync"
+        #: The reason of every client the server cut off, from its log, in order.
+        self.cut_offs: list[str] = []
+
+    def _read_log(self) -> None:
+        # Drained in full, so that a full pipe never blocks the server.
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            _, found, reason = line.partition(": disconnecting client ")
+            if found:
+                self.cut_offs.append(reason.split(": ", 1)[-1].strip())
 
     @property
     def rss(self) -> int:
@@ -80,9 +123,9 @@ def sync_process(*args: str) -> Iterator[SyncProcess]:
                 break
         else:
             raise RuntimeError("the sync server did not start")
-        # Drain its log, so that a full pipe never blocks it.
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        yield SyncProcess(process, port)
+        server = SyncProcess(process, port)
+        threading.Thread(target=server._read_log, daemon=True).start()
+        yield server
     finally:
         process.terminate()
         process.wait(30)

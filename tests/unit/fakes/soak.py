@@ -5,8 +5,14 @@ a shared one, reading everything. The rest misbehave: some never read (they
 join the shared entity, whose states pile up for them), some flood joins of
 ever new entities, some send puts over the size limits. The run samples the
 server's RSS throughout and checks at the end that every well-behaved edit
-arrived. ``tests/unit/pyfritz/server/test_soak.py`` runs a short form;
-``python -m bench.soak`` the long one.
+arrived, and that every client that never read was cut off by the server.
+
+It also measures whether the well-behaved clients kept reading, so that a
+cut-off can be blamed on the right side: the event-loop lag of this process
+(all clients run in it), the bytes the kernel holds for those clients unread
+(a client that reads has next to none: what waits for it waits in the
+server), and the CPU time of both processes. ``tests/unit/pyfritz/server/test_soak.py``
+runs a short form; ``python -m bench.soak`` the long one.
 """
 
 from __future__ import annotations
@@ -14,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
-from .raw_client import RawClient, SyncProcess
+from .raw_client import RawClient, SyncProcess, cpu_seconds, unread
 
 __all__ = ["SoakResult", "soak"]
 
@@ -42,16 +51,39 @@ class SoakResult:
     rss_peak: int = 0
     rss_end: int = 0
     hostile_answers: dict[str, int] = field(default_factory=dict)
+    #: What ended a well-behaved client early (none should).
     failures: list[str] = field(default_factory=list)
+    #: Clients that never read, and how many of them the server cut off.
+    never_reading: int = 0
+    never_reading_cut: int = 0
+    #: Why the server cut clients off (its log), reason -> count.
+    cut_offs: dict[str, int] = field(default_factory=dict)
+    #: This process's event-loop lag, sampled: median and largest, in seconds.
+    lag_median: float = 0.0
+    lag_max: float = 0.0
+    #: The most bytes the kernel held unread for one well-behaved client, and for all.
+    unread_max: int = 0
+    unread_total_max: int = 0
+    #: CPU seconds used during the run by this process and by the server.
+    cpu_clients: float = 0.0
+    cpu_server: float = 0.0
+    seconds: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)
 
     def summary(self) -> str:
         """One paragraph for a log or a report."""
         return (
             f"{self.good} good clients, {self.puts} puts, {self.acked} acknowledged, "
-            f"{len(self.refused)} refused, {len(self.lost)} lost; RSS start "
-            f"{self.rss_start / MIB:.1f} MiB, peak {self.rss_peak / MIB:.1f} MiB, end "
-            f"{self.rss_end / MIB:.1f} MiB; hostile clients' answers {self.hostile_answers}; "
-            f"client failures {self.failures}"
+            f"{len(self.refused)} refused, {len(self.lost)} lost, failures {self.failures}; "
+            f"never-reading clients cut off: {self.never_reading_cut} of {self.never_reading}; "
+            f"server cut-offs {self.cut_offs}; RSS start {self.rss_start / MIB:.1f} MiB, peak "
+            f"{self.rss_peak / MIB:.1f} MiB, end {self.rss_end / MIB:.1f} MiB; hostile "
+            f"clients' answers {self.hostile_answers}; clients' process: event-loop lag median "
+            f"{self.lag_median * 1000:.0f} ms, max {self.lag_max * 1000:.0f} ms, unread in the "
+            f"kernel max {self.unread_max / 1024:.0f} KiB per good client, "
+            f"{self.unread_total_max / 1024:.0f} KiB all; CPU {self.cpu_clients:.1f} s clients, "
+            f"{self.cpu_server:.1f} s server in {self.seconds:.0f} s; load average "
+            f"{self.load[0]:.1f} at start, {self.load[1]:.1f} at end"
         )
 
 
@@ -126,7 +158,7 @@ async def _hostile(
 ) -> None:
     """A client that floods joins or sends oversize puts, and counts the answers."""
     answers: dict[str, int] = {}
-    with contextlib.suppress(OSError, asyncio.TimeoutError):
+    try:
         async with connect(server.url, local_addr=_address(n), max_size=None) as ws:
             await ws.send(json.dumps({"op": "join", "id": f"hostile:{n}", "rev": None}))
             sent = 0
@@ -146,6 +178,12 @@ async def _hostile(
                         reply = json.loads(await asyncio.wait_for(ws.recv(), 0.1))
                         key = reply.get("code") or reply["op"]
                         answers[key] = answers.get(key, 0) + 1
+    except ConnectionClosed as exc:  # cut off (or timed out by its own keepalive)
+        close = exc.rcvd or exc.sent
+        key = f"closed {close.code if close else 'without a close frame'}"
+        answers[key] = answers.get(key, 0) + 1
+    except (TimeoutError, OSError) as exc:
+        answers[type(exc).__name__] = answers.get(type(exc).__name__, 0) + 1
     for key, count in answers.items():
         name = f"{kind}:{key}"
         result.hostile_answers[name] = result.hostile_answers.get(name, 0) + count
@@ -157,11 +195,46 @@ def _never_reading(server: SyncProcess, n: int) -> RawClient:
     return client
 
 
-async def _sample(server: SyncProcess, result: SoakResult, stop: asyncio.Event) -> None:
+def _closed_by_server(client: RawClient) -> bool:
+    """Whether the server has closed or reset ``client``'s connection (nothing is read)."""
+    # tcpi_state, the first byte of struct tcp_info: 1 is ESTABLISHED; a close
+    # or reset from the server moves the socket to CLOSE_WAIT or CLOSE.
+    info = client.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+    return info[0] != 1
+
+
+async def _cut_off(clients: list[RawClient], within: float) -> int:
+    """How many of ``clients`` the server cut off, waiting ``within`` seconds for the last ones.
+
+    Reading would make them readers, so nothing is read: the kernel's view
+    of each socket tells whether the server closed it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        cut = sum(map(_closed_by_server, clients))
+        if cut == len(clients) or loop.time() > deadline:
+            return cut
+        await asyncio.sleep(0.2)  # the kernel announces nothing: look again
+
+
+async def _sample(
+    server: SyncProcess, result: SoakResult, stop: asyncio.Event, good: set[str]
+) -> None:
+    loop = asyncio.get_running_loop()
+    lags = []
     while not stop.is_set():
         result.rss_peak = max(result.rss_peak, server.rss)
+        held = unread(server.port, good)
+        result.unread_max = max(result.unread_max, *held, 0)
+        result.unread_total_max = max(result.unread_total_max, sum(held))
+        asleep = loop.time()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.2)
+        lags.append(max(0.0, loop.time() - asleep - 0.2))
+    lags.sort()
+    result.lag_median = lags[len(lags) // 2] if lags else 0.0
+    result.lag_max = lags[-1] if lags else 0.0
 
 
 async def _final_values(server: SyncProcess, good: list[int]) -> dict[int, Any]:
@@ -179,19 +252,27 @@ async def _final_values(server: SyncProcess, good: list[int]) -> dict[int, Any]:
 
 
 async def soak(
-    server: SyncProcess, *, clients: int, seconds: float, rate: float = 5.0
+    server: SyncProcess,
+    *,
+    clients: int,
+    seconds: float,
+    rate: float = 5.0,
+    cut_within: float = 40.0,
 ) -> SoakResult:
     """Run ``clients`` clients for ``seconds``: 70 % good, 10 % each kind of hostile."""
-    result = SoakResult(rss_start=server.rss)
+    result = SoakResult(rss_start=server.rss, load=(os.getloadavg()[0], 0.0))
     _acks.clear()
     _ack_events.clear()
-    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    cpu = cpu_seconds(os.getpid()), cpu_seconds(server.process.pid)
+    deadline = started + seconds
     kinds = ["good"] * 7 + ["never reads", "joins", "oversize"]
     roles = [kinds[n % len(kinds)] for n in range(clients)]
     stuck = [_never_reading(server, n) for n, role in enumerate(roles) if role == "never reads"]
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample(server, result, stop))
     good = [n for n, role in enumerate(roles) if role == "good"]
+    addresses = {_address(n)[0] for n in good}
+    sampler = asyncio.create_task(_sample(server, result, stop, addresses))
     tasks = [
         _good(server, n, deadline, result, rate)
         if role == "good"
@@ -203,12 +284,23 @@ async def soak(
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         result.failures = [repr(outcome) for outcome in outcomes if outcome is not None]
         values = await _final_values(server, good)
+        result.seconds = time.monotonic() - started
+        result.cpu_clients = cpu_seconds(os.getpid()) - cpu[0]
+        result.cpu_server = cpu_seconds(server.process.pid) - cpu[1]
     finally:
         stop.set()
         await sampler
+        result.never_reading = len(stuck)
+        # Cut off during the run, or once what they were sent stops fitting in
+        # the kernel's buffers: within a write timeout and a close timeout.
+        result.never_reading_cut = await _cut_off(stuck, cut_within)
         for client in stuck:
             client.close()
     result.rss_end = server.rss
+    result.load = (result.load[0], os.getloadavg()[0])
+    for reason in server.cut_offs:
+        kind = reason.split(":", 1)[0]
+        result.cut_offs[kind] = result.cut_offs.get(kind, 0) + 1
     for n in good:
         last = _acks.get(f"client {n}", 0)
         if values.get(n) != [n, last]:

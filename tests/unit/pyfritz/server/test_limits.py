@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,27 +161,55 @@ async def test_connections_over_the_limits_get_503_or_429_and_others_carry_on() 
     assert endpoint.connections.count == 0
 
 
-async def test_total_queue_cuts_off_the_longest_queue_not_the_unlucky_one() -> None:
+async def until(predicate: Callable[[], bool]) -> None:
+    """Run the event loop until ``predicate()`` holds (for states no frame announces)."""
+    async with asyncio.timeout(5):
+        while not predicate():  # noqa: ASYNC110 - no event to wait on: a stuck send
+            await asyncio.sleep(0)
+
+
+async def test_total_queue_cuts_off_the_client_that_stopped_reading_not_the_longest_queue() -> None:
     hub = Hub()
     app = sync_app(hub, limits=Limits(total_queue_bytes=4000))
-    slow, slower, fast = FakeWebSocket(app), FakeWebSocket(app), FakeWebSocket(app)
-    for ws, id in ((slow, "a"), (slower, "b"), (fast, "c")):
+    stuck, reader, other = FakeWebSocket(app), FakeWebSocket(app), FakeWebSocket(app)
+    for ws, id in ((stuck, "a"), (reader, "b"), (other, "c")):
         ws.start()
         ws.send_text(json.dumps({"op": "join", "id": id, "rev": None}))
         await ws.wait_for(lambda ws=ws: len(ws.frames) == 1)  # type: ignore[misc]
-    slow.stalled = slower.stalled = True
-    await hub.set("a", "x" * 300)  # taken by slow's sender, which hangs
-    for n in range(9):
-        await hub.set("b", "y" * 300 + str(n))  # slower: ~3 KB queued
-    await hub.set("a", "x" * 300)  # slow: one more queued
-    for n in range(20):
-        await hub.set("c", n)
-        await fast.wait_for(lambda n=n: len(fast.frames) == n + 2)  # type: ignore[misc]
-    await slower.wait_for(lambda: slower.sent[-1]["type"] == "websocket.close")
-    assert slower.sent[-1]["code"] == CLOSE_TOO_SLOW
-    assert slower.sent[-1]["reason"].startswith("server busy: ")
-    assert slow.sent[-1]["type"] != "websocket.close"
-    assert app.queued_bytes < 4000
+    stuck.stalled = True
+    await hub.set("a", "x" * 300)  # stuck's sender takes it, and waits for ever
+    await until(lambda: len(stuck.stuck) == 1)
+    for n in range(8):  # reader: ~3.3 KB queued at once, more than stuck holds
+        await hub.set("b", "y" * 300 + str(n))
+    await hub.set("c", "z" * 300)  # over the total by less than stuck holds: one must go
+    await stuck.wait_for(lambda: stuck.sent[-1]["type"] == "websocket.close")
+    assert stuck.sent[-1]["code"] == CLOSE_TOO_SLOW
+    assert stuck.sent[-1]["reason"].startswith("server busy: ")
+    await reader.wait_for(lambda: len(reader.frames) == 9)
+    await other.wait_for(lambda: len(other.frames) == 2)
+    assert [f["value"][-1] for f in reader.frames[1:]] == [str(n) for n in range(8)]
+    assert app.queued_bytes == 0
+
+
+async def test_a_frame_queued_for_many_followers_counts_once_in_the_total() -> None:
+    hub = Hub()
+    app = sync_app(hub, limits=Limits(total_queue_bytes=4000))
+    followers = [FakeWebSocket(app) for _ in range(20)]
+    for ws in followers:
+        ws.start()
+        ws.send_text(json.dumps({"op": "join", "id": "p1", "rev": None}))
+        await ws.wait_for(lambda ws=ws: len(ws.frames) == 1)  # type: ignore[misc]
+        ws.stalled = True
+    for n in range(3):  # 20 queues x 3 frames of ~1 KB: 60 KB if counted per queue
+        await hub.set("p1", "x" * 1000 + str(n))
+    await until(lambda: all(len(ws.stuck) == 1 for ws in followers))
+    assert 3 * 1000 < app.queued_bytes < 3 * 1200
+    assert all(ws.sent[-1]["type"] != "websocket.close" for ws in followers)
+    for ws in followers:
+        ws.disconnect()
+        ws._never.set()  # the stuck send returns, as a closing socket's would
+    await asyncio.gather(*(ws.task for ws in followers if ws.task is not None))
+    assert app.queued_bytes == 0
 
 
 async def test_a_client_that_takes_nothing_for_the_write_timeout_is_cut_off() -> None:
