@@ -65,21 +65,30 @@ _CLOCK_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # -- the servers (each runs in its own subprocess) ----------------------------------
 
 
-def serve_sync() -> None:
-    """Serve the sync hub at ``/sync`` on a free loopback port; print ``port N`` first."""
+def serve_sync(ws: str = "pyfritz") -> None:
+    """Serve the sync hub at ``/sync`` on a free loopback port; print ``port N`` first.
+
+    ``ws`` is the uvicorn WebSocket implementation: ``pyfritz`` (what
+    ``python -m pyfritz.server`` runs, :func:`pyfritz.server.transport.uvicorn_config`)
+    or one of uvicorn's own (``websockets-sansio``, ``websockets``, ``wsproto``).
+    """
     from starlette.applications import Starlette
     from starlette.routing import WebSocketRoute
 
     from pyfritz.dev.threaded import free_socket
-    from pyfritz.server import Hub, Limits, MemoryStorage, sync_app
+    from pyfritz.server import MAX_FRAME, Hub, Limits, MemoryStorage, sync_app
+    from pyfritz.server.transport import uvicorn_config
 
     sock = free_socket()
     # The producer's bursts are far over the default put rate: measure throughput, not it.
     limits = Limits(put_rate=1e9, put_burst=1 << 30)
     app = Starlette(routes=[WebSocketRoute("/sync", sync_app(Hub(MemoryStorage()), limits=limits))])
+    config = uvicorn_config(app, max_frame=MAX_FRAME)
+    if ws != "pyfritz":
+        config = uvicorn.Config(app, log_level="warning", ws=ws)  # type: ignore[arg-type]
     # The socket listens already: a client connecting now waits in the backlog.
     print(f"port {sock.getsockname()[1]}", flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 async def serve_plain() -> None:
@@ -239,10 +248,10 @@ async def _measure(servers: dict[str, tuple[str, int]]) -> dict[str, Any]:
 
 
 def _start(kind: str) -> tuple[subprocess.Popen[str], int]:
-    """Start ``python -m bench.fanout serve <kind>``; return it and its port."""
+    """Start ``python -m bench.fanout serve <kind>`` (words split); return it and its port."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.fanout", "serve", kind],
+        [sys.executable, "-m", "bench.fanout", "serve", *kind.split()],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": path},
         stdout=subprocess.PIPE,
@@ -273,7 +282,7 @@ def run(browser: object = None) -> dict[str, Any]:
         for name, kind in SERVERS.items():
             process, port = _start(kind)
             processes.append(process)
-            path = "/sync" if kind == "sync" else "/"
+            path = "/sync" if kind.startswith("sync") else "/"
             servers[name] = (f"ws://127.0.0.1:{port}{path}", process.pid)
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, _measure(servers)).result()
@@ -292,13 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m bench.fanout serve sync|plain`` runs one server; without arguments, the bench."""
     args = sys.argv[1:] if argv is None else argv
     if args[:2] == ["serve", "sync"]:
-        serve_sync()
+        serve_sync(*args[2:3])
     elif args[:2] == ["serve", "plain"]:
         asyncio.run(serve_plain())
     elif not args:
         print(json.dumps(run(), indent=1))
     else:
-        print("usage: python -m bench.fanout [serve sync|plain]", file=sys.stderr)
+        print("usage: python -m bench.fanout [serve sync [WS]|plain]", file=sys.stderr)
         return 2
     return 0
 

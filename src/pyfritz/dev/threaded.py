@@ -19,6 +19,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from pyfritz.server.transport import WebSocketProtocol
+
 __all__ = ["free_socket", "read_headers_file", "serve_asgi", "serve_static"]
 
 
@@ -36,7 +38,10 @@ def serve_asgi(app: ASGIApp) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free port; yield its ``http://`` base URL."""
     sock = free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws_max_size=8 * 1024 * 1024)
+    # The sync server's own WebSocket protocol, as `pyfritz dev` and `pyfritz serve` run it.
+    config = uvicorn.Config(
+        app, log_level="warning", ws=WebSocketProtocol, ws_max_size=8 * 1024 * 1024
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     # The socket listens before uvicorn runs, so a connection made right away

@@ -19,13 +19,19 @@ FastAPI application. Per connection it:
   connection stays open (the ASGI server's own cap, uvicorn's
   ``ws_max_size`` of 16 MiB by default, still closes the connection with
   1009 above that);
-* sends outgoing frames from its own task, out of a queue bounded in bytes
-  of memory (``queue_bytes`` per connection, ``total_queue_bytes`` for all,
-  where a frame queued for many followers counts once): the hub hands frames
-  over without ever waiting, and a client that cannot keep up, or has not
+* sends outgoing frames without making the hub wait: under uvicorn with
+  :class:`~pyfritz.server.transport.WebSocketProtocol` (what ``python -m
+  pyfritz.server`` and ``pyfritz dev`` run) it writes them to the transport
+  itself, the first frame of an event-loop turn at once and the others of
+  that turn together in one write at its end, each state framed once for
+  all uncompressed connections; under any other server, a task per
+  connection passes them to the ASGI ``send``. Frames the client is not
+  ready for wait in a queue bounded in bytes of memory (``queue_bytes`` per
+  connection, ``total_queue_bytes`` for all, where a frame queued for many
+  followers counts once), and a client that cannot keep up, or has not
   taken a frame for ``write_timeout`` seconds, is cut off with close code
-  1013 ("try again later") and a reason, while the others carry on; over the
-  total, the client that has gone longest without taking a frame goes
+  1013 ("try again later") and a reason, while the others carry on; over
+  the total, the client that has gone longest without taking a frame goes
   (:func:`~pyfritz.server.limits.longest_stalled`). Its queue is dropped at
   once; the close frame gets ``close_timeout`` seconds, and under uvicorn
   :class:`~pyfritz.server.transport.WebSocketProtocol` then aborts a
@@ -71,7 +77,7 @@ import asyncio
 import logging
 import sys
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
@@ -83,6 +89,7 @@ from .errors import StorageUnavailable
 from .hub import Hub, Session
 from .limits import ConnectionCounter, Limits, QueueMemory, longest_stalled
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
+from .transport import DIRECT, DirectWriter
 
 __all__ = [
     "CLOSE_POLICY",
@@ -97,44 +104,83 @@ logger = logging.getLogger("pyfritz.server")
 CLOSE_POLICY = 1008
 #: Close code for a client that could not keep up (RFC 6455 "try again later").
 CLOSE_TOO_SLOW = 1013
+# With direct writes, the most frames of one client handled in one event-loop turn.
+_FRAMES_PER_TURN = 32
 
 
 class _Budget:
-    """The outgoing bytes queued by every connection of one app, and their bound."""
+    """The outgoing bytes queued by every connection of one app, and their bound.
+
+    It also batches direct writes (:mod:`~pyfritz.server.transport`): an
+    outbox that queued frames in this event-loop turn is flushed once at its
+    end, together with the others, by one callback.
+    """
 
     def __init__(self, limit: int) -> None:
         self.memory = QueueMemory(limit)
         self.outboxes: set[_Outbox] = set()
+        self._due: list[_Outbox] = []
+        self._flush: asyncio.Handle | None = None
 
     @property
     def used(self) -> int:
         """Bytes of memory the queued frames hold, each frame counted once."""
         return self.memory.used
 
-    def make_room(self, frame: str, size: int, asking: _Outbox) -> bool:
-        """Cut off stalled clients until ``frame`` fits; ``False``: ``asking`` went."""
+    def make_room(self, item: str | bytes, size: int, asking: _Outbox) -> bool:
+        """Cut off stalled clients until ``item`` fits; ``False``: ``asking`` went."""
         memory = self.memory
         now = asyncio.get_running_loop().time()
-        while not memory.fits(frame, size):
+        while not memory.fits(item, size):
             # The client that reads least goes, not the one that happens to
             # receive the next frame, nor a reading one with a long queue.
             victim = longest_stalled(self.outboxes, now) or asking
+            if victim.write_now():  # not behind at all: its turn was just not over
+                continue
             victim.cut_off(f"server busy: {memory.used} bytes queued for all clients")
             if victim is asking:
                 return False
         return True
 
+    def flush_soon(self, outbox: _Outbox, loop: asyncio.AbstractEventLoop) -> None:
+        """Flush ``outbox`` at the end of this event-loop turn."""
+        self._due.append(outbox)
+        if self._flush is None:
+            self._flush = loop.call_soon(self._flush_due)
+
+    def _flush_due(self) -> None:
+        due, self._due, self._flush = self._due, [], None
+        for outbox in due:
+            outbox.flush()
+
 
 class _Outbox:
-    """A connection's outgoing queue, bounded in bytes, drained by its own sender task."""
+    """A connection's outgoing queue, bounded in bytes, written as directly as the server allows.
 
-    def __init__(self, send: Send, budget: _Budget, limits: Limits) -> None:
+    Under :class:`~pyfritz.server.transport.WebSocketProtocol` (a
+    :class:`~pyfritz.server.transport.DirectWriter` in the scope) the first
+    frame of an event-loop turn is written at once, the rest of the turn's
+    frames in one write at its end; only while the transport's buffer is full
+    do frames wait here, for the sender task, which writes all of them in one
+    write once the client reads again. Under any other server, frames go out
+    through the ASGI ``send`` from the sender task, which takes every frame
+    queued when it wakes.
+    """
+
+    def __init__(
+        self, send: Send, budget: _Budget, limits: Limits, direct: DirectWriter | None
+    ) -> None:
         self._send = send
         self._budget = budget
         self._limit = limits.queue_bytes
         self._write_timeout = limits.write_timeout
-        self._queue: deque[str] = deque()
+        self._direct = direct
+        self._loop = asyncio.get_running_loop()
+        self._queue: deque[str | bytes] = deque()
         self._ready = asyncio.Event()
+        # Direct writes: a flush is due at the end of this turn (frames written
+        # in this turn, so the next ones wait for it to go out together).
+        self._flush_due = False
         #: Bytes of memory the queued frames hold (the one being sent included).
         self.queued = 0
         # When the send in progress began (loop time); None: no send waiting.
@@ -142,25 +188,72 @@ class _Outbox:
         #: Why the client was cut off, once it was.
         self.overflow: str | None = None
         self.overflowed = asyncio.Event()
+        #: Whether the connection went away under a direct write.
+        self.gone = False
         budget.outboxes.add(self)
 
     def deliver(self, frame: str) -> None:
-        """Queue ``frame``; over a bound, cut the client off instead."""
-        if self.overflow is not None:
+        """Queue ``frame`` (or write it at once); over a bound, cut the client off instead."""
+        if self.overflow is not None or self.gone:
             return
-        # getsizeof: what the queued string holds in memory (1, 2 or 4 bytes a
-        # character), which is what a stuck client costs the server.
-        size = sys.getsizeof(frame)
+        direct = self._direct
+        queue = self._queue
+        if direct is None:
+            item: str | bytes = frame
+        else:
+            item = direct.encode(frame)
+            if not self._flush_due:
+                self._flush_due = True
+                self._budget.flush_soon(self, self._loop)
+                if not queue and direct.writable:
+                    # The first frame of a turn goes out at once: no added latency.
+                    self._write((item,))
+                    return
+        # getsizeof: what the queued item holds in memory (a str 1, 2 or 4 bytes
+        # a character), which is what a stuck client costs the server.
+        size = sys.getsizeof(item)
         # A single frame larger than the bound still goes out alone.
-        if self._queue and self.queued + size > self._limit:
+        if queue and self.queued + size > self._limit and not self.write_now():
             self.cut_off(f"too slow: {self.queued} bytes queued")
             return
-        if not self._budget.make_room(frame, size, self):
+        if not self._budget.make_room(item, size, self):
             return
-        self._queue.append(frame)
+        queue.append(item)
         self.queued += size
-        self._budget.memory.hold(frame, size)
-        self._ready.set()
+        self._budget.memory.hold(item, size)
+        if direct is None:
+            self._ready.set()
+
+    def write_now(self) -> bool:
+        """Write the queued frames now if the transport takes them; whether it did."""
+        direct = self._direct
+        if direct is None or not self._queue or not direct.writable or self.gone:
+            return False
+        self._write_queued()
+        return True
+
+    def flush(self) -> None:
+        """The turn is over: write its frames, or leave them to the sender while the client lags."""
+        self._flush_due = False
+        if self.overflow is None and not self.write_now() and self._queue:
+            self._ready.set()
+
+    def _write_queued(self) -> None:
+        items = tuple(self._queue)
+        self._queue.clear()
+        self.queued = 0
+        release = self._budget.memory.release
+        for item in items:
+            release(item)
+        self._write(items)
+
+    def _write(self, items: tuple[str | bytes, ...]) -> None:
+        assert self._direct is not None
+        if not self._direct.write(items):
+            # Closing or closed: nothing more can go out; the receiver sees the disconnect.
+            self.gone = True
+            self.close()
+            self._ready.set()
 
     def cut_off(self, reason: str) -> None:
         """Stop queueing, drop what is queued and signal the connection."""
@@ -173,40 +266,53 @@ class _Outbox:
     def close(self) -> None:
         """Give the queue's bytes back to the budget (the connection is over)."""
         release = self._budget.memory.release
-        for frame in self._queue:
-            release(frame)
+        for item in self._queue:
+            release(item)
         self._queue.clear()
         self.queued = 0
         self._budget.outboxes.discard(self)
 
     def stalled_for(self, now: float) -> float:
-        """How long the send in progress has waited for the client (0: none waits)."""
+        """How long the write in progress has waited for the client (0: none waits)."""
         started = self._send_started
         return 0.0 if started is None else now - started
 
     async def run(self) -> None:
         """Send queued frames, in order, until cancelled, cut off or the send fails."""
-        loop = asyncio.get_running_loop()
         queue = self._queue
-        while self.overflow is None:
+        while self.overflow is None and not self.gone:
             if not queue:
                 self._ready.clear()
                 await self._ready.wait()
-                continue
-            frame = queue[0]
-            self._send_started = loop.time()
-            await self._send({"type": "websocket.send", "text": frame})
+            elif self._direct is None:
+                await self._send_first()
+            elif self._direct.writable:
+                self._write_queued()
+            else:
+                await self._waiting(self._direct.drain())
+
+    async def _send_first(self) -> None:
+        frame = self._queue[0]
+        assert isinstance(frame, str)
+        await self._waiting(self._send({"type": "websocket.send", "text": frame}))
+        if self.overflow is not None:
+            return
+        # Counted until sent: the frame is held in memory until then.
+        self._queue.popleft()
+        self.queued -= sys.getsizeof(frame)
+        self._budget.memory.release(frame)
+
+    async def _waiting(self, awaitable: Awaitable[None]) -> None:
+        """Await ``awaitable`` as a write the watchdog times."""
+        self._send_started = self._loop.time()
+        try:
+            await awaitable
+        finally:
             self._send_started = None
-            if self.overflow is not None:
-                return
-            # Counted until sent: the frame is held in memory until then.
-            queue.popleft()
-            self.queued -= sys.getsizeof(frame)
-            self._budget.memory.release(frame)
 
     async def watch(self) -> None:
         """Cut the client off once a send has waited ``write_timeout`` seconds."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         timeout = self._write_timeout
         while self.overflow is None:
             started = self._send_started
@@ -324,13 +430,14 @@ class SyncApp:
                 return
         await send({"type": "websocket.accept"})
 
-        outbox = _Outbox(send, self._budget, self.limits)
+        direct = scope.get("extensions", {}).get(DIRECT, {}).get("writer")
+        outbox = _Outbox(send, self._budget, self.limits, direct)
         session = self.hub.connect(
             outbox.deliver, limits=self.limits, principal=principal, authorize=self.authorize
         )
         logger.info("connect client %s from %s (origin %r)", session.client, peer, origin)
         sender = asyncio.create_task(outbox.run())
-        receiver = asyncio.create_task(_receive_frames(receive, session))
+        receiver = asyncio.create_task(_receive_frames(receive, session, direct=direct is not None))
         overflow = asyncio.create_task(outbox.overflowed.wait())
         watchdog = asyncio.create_task(outbox.watch())
         tasks = (sender, receiver, overflow, watchdog)
@@ -365,8 +472,9 @@ class SyncApp:
         logger.info("disconnect client %s", session.client)
 
 
-async def _receive_frames(receive: Receive, session: Session) -> None:
+async def _receive_frames(receive: Receive, session: Session, *, direct: bool) -> None:
     """Feed incoming frames to ``session`` until the client disconnects."""
+    count = 0
     while True:
         message: Message = await receive()
         if message["type"] == "websocket.disconnect":
@@ -375,9 +483,15 @@ async def _receive_frames(receive: Receive, session: Session) -> None:
             text = message.get("text")
             await session.receive(text if text is not None else message.get("bytes") or b"")
             # A burst of frames may already be buffered, and receive() then
-            # returns without suspending: yield, so that the sender tasks drain
-            # their queues (this client's echoes included) before it overflows.
-            await asyncio.sleep(0)
+            # returns without suspending. Through ASGI sends, yield after each,
+            # so that the sender tasks drain their queues (this client's echoes
+            # included) before they overflow. Direct writes need no task, and
+            # the states of several puts go out in one write per client when
+            # they share a turn: yield only every few frames, so that other
+            # connections get their turn too.
+            count += 1
+            if not direct or count % _FRAMES_PER_TURN == 0:
+                await asyncio.sleep(0)
 
 
 async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:

@@ -10,6 +10,17 @@ costs nothing after a bounded time. (It also counts a handshake the app
 refused with an HTTP response as complete, so that uvicorn does not log an
 error for each one.)
 
+It also offers the sync app a way to write frames without going through the
+ASGI ``send`` coroutine: a :class:`DirectWriter` in the connection's scope, at
+``scope["extensions"][DIRECT]``. Through ASGI, every frame a connection sends
+is an ``await`` in a task of its own, so a state fanned out to 50 clients
+costs 50 task wake-ups and 50 socket writes; through the writer, the app
+writes a client's frames as it gets them, or all the frames of one event-loop
+turn in one socket write, and a state is framed once for every uncompressed
+connection (server frames are not masked, so its bytes are the same on
+each). Any other ASGI server simply has no such extension, and the app uses
+``send``.
+
 The sync server's command line and :func:`uvicorn_config` use it; to use it
 with uvicorn directly::
 
@@ -18,23 +29,130 @@ with uvicorn directly::
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+from websockets.protocol import State
 
-__all__ = ["LINGER", "WebSocketProtocol", "uvicorn_config"]
+__all__ = ["DIRECT", "LINGER", "DirectWriter", "WebSocketProtocol", "text_frame", "uvicorn_config"]
 
 #: Seconds a connection may linger after its app returned before it is aborted.
 LINGER = 2.0
+#: The scope extension holding a connection's :class:`DirectWriter`.
+DIRECT = "pyfritz.direct"
+
+# The last text framed, and its frame: a state is handed to every follower in
+# turn, so one entry makes the framing once per state. A tuple, replaced
+# whole, holding the text itself, so that identity means the same text.
+_last_frame: tuple[str, bytes] = ("", b"\x81\x00")
+
+
+def text_frame(text: str) -> bytes:
+    """The bytes of an unmasked, uncompressed, unfragmented WebSocket text frame of ``text``.
+
+    RFC 6455 section 5.2: FIN + opcode 1, then the payload length in 7, 7+16
+    or 7+64 bits; a server never masks. Framing the same ``str`` object twice
+    in a row returns the same bytes without framing it again.
+
+    Example::
+
+        assert text_frame("hi") == b"\x81\x02hi"
+    """
+    global _last_frame
+    last = _last_frame
+    if last[0] is text:
+        return last[1]
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    frame = header + payload
+    _last_frame = (text, frame)
+    return frame
+
+
+class DirectWriter:
+    """Writes a connection's text frames at once, without the ASGI ``send`` coroutine.
+
+    Made by :class:`WebSocketProtocol` for each accepted connection. The app
+    turns each outgoing text into an item with :meth:`encode` (the frame's
+    bytes, shared by every uncompressed connection, or the text itself where
+    ``permessage-deflate`` was negotiated: the compressor's state is the
+    connection's own), and writes items with :meth:`write`, as long as
+    :attr:`writable` says the transport's buffer is below its high-water mark;
+    :meth:`drain` waits until it is.
+
+    Example::
+
+        writer = scope["extensions"][DIRECT]["writer"]
+        if writer.writable:
+            writer.write([writer.encode('{"op":"pong","t":1}')])
+    """
+
+    __slots__ = ("_compressed", "_protocol")
+
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self._protocol = protocol
+        self._compressed = bool(protocol.conn.extensions)
+
+    def encode(self, text: str) -> str | bytes:
+        """What to queue for ``text``: its frame's bytes, or ``text`` on a compressed connection."""
+        return text if self._compressed else text_frame(text)
+
+    @property
+    def writable(self) -> bool:
+        """Whether the transport takes more now (its buffer is below the high-water mark)."""
+        return self._protocol.writable.is_set()
+
+    def write(self, items: Sequence[str | bytes]) -> bool:
+        """Write ``items`` (from :meth:`encode`), in order, in one transport write.
+
+        Returns:
+            ``False`` if the connection is closing or gone: nothing was written.
+        """
+        protocol = self._protocol
+        conn = protocol.conn
+        if protocol.close_sent or conn.state is not State.OPEN or protocol.transport.is_closing():
+            return False
+        if self._compressed:
+            for item in items:
+                # A text (encode() gave it back): compressed here, in order.
+                conn.send_text(item.encode() if isinstance(item, str) else item)
+            data = b"".join(conn.data_to_send())
+        elif len(items) == 1:
+            data = items[0]  # type: ignore[assignment]
+        else:
+            data = b"".join(items)  # type: ignore[arg-type]
+        protocol.transport.write(data)
+        return True
+
+    async def drain(self) -> None:
+        """Wait until the transport takes more (or the connection is lost)."""
+        await self._protocol.writable.wait()
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol; aborts a transport stuck after the app ended."""
 
     linger = LINGER
+
+    def handle_connect(self, event: Request) -> None:
+        """Start the app on a handshake, with a :class:`DirectWriter` in its scope."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None and self.response.status_code == 101:
+            # The app's task has not run yet: it sees the extension from its start.
+            scope["extensions"][DIRECT] = {"writer": DirectWriter(self)}
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The connection is gone: nothing left to abort."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
 
@@ -13,11 +13,12 @@ import uvicorn
 from starlette.types import ASGIApp, Message
 
 from pyfritz.server import MAX_FRAME, MemoryStorage, Record, StorageError, StorageUnavailable
-from pyfritz.server.transport import uvicorn_config
+from pyfritz.server.transport import DIRECT, uvicorn_config
 
 __all__ = [
     "TIMEOUT",
     "FailingStorage",
+    "FakeDirectWriter",
     "FakeWebSocket",
     "Frames",
     "LoggingStorage",
@@ -126,12 +127,56 @@ def run_now(coroutine: Coroutine[Any, Any, T]) -> T:
     raise AssertionError(f"{coroutine!r} suspended: it needs an event loop")
 
 
+class FakeDirectWriter:
+    """Plays :class:`~pyfritz.server.transport.DirectWriter` for a :class:`FakeWebSocket`.
+
+    Each :meth:`write` is recorded in :attr:`writes` (the texts of one write);
+    :attr:`writable` is the transport's state (set it to ``False`` for a
+    client that stopped reading, back to ``True`` to let it drain); setting
+    :attr:`closing` makes writes fail as on a closing connection.
+    """
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self.writes: list[list[str]] = []
+        self.closing = False
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._changed = changed
+
+    def encode(self, text: str) -> str | bytes:
+        return text.encode()
+
+    @property
+    def writable(self) -> bool:
+        return self._writable.is_set()
+
+    @writable.setter
+    def writable(self, value: bool) -> None:
+        if value:
+            self._writable.set()
+        else:
+            self._writable.clear()
+
+    def write(self, items: Sequence[str | bytes]) -> bool:
+        if self.closing:
+            return False
+        self.writes.append([bytes(item).decode() for item in items])  # type: ignore[arg-type]
+        self._changed()
+        return True
+
+    async def drain(self) -> None:
+        await self._writable.wait()
+
+
 class FakeWebSocket:
     """Plays the ASGI server's part for one WebSocket connection to an app.
 
     Frames the app sends land in :attr:`sent`; setting :attr:`stalled` makes
     every later ``websocket.send`` hang like a socket whose peer stopped
-    reading (the frame is recorded in :attr:`stuck` instead).
+    reading (the frame is recorded in :attr:`stuck` instead). With
+    ``direct=True`` the scope offers a :class:`FakeDirectWriter`
+    (:attr:`direct`), as :class:`~pyfritz.server.transport.WebSocketProtocol`
+    does, and text frames go there instead (still listed in :attr:`frames`).
     """
 
     def __init__(
@@ -140,6 +185,7 @@ class FakeWebSocket:
         *,
         headers: Iterable[tuple[str, str]] = (),
         scheme: str = "ws",
+        direct: bool = False,
     ) -> None:
         self.app = app
         self.scope: dict[str, Any] = {
@@ -155,6 +201,10 @@ class FakeWebSocket:
             "server": ("127.0.0.1", 8000),
             "subprotocols": [],
         }
+        self.direct: FakeDirectWriter | None = None
+        if direct:
+            self.direct = FakeDirectWriter(self._notify)
+            self.scope["extensions"] = {DIRECT: {"writer": self.direct}}
         self.sent: list[Message] = []
         self.stuck: list[Message] = []
         self.stalled = False
@@ -181,13 +231,23 @@ class FakeWebSocket:
 
     @property
     def frames(self) -> list[dict[str, Any]]:
-        """The text frames the app has sent, decoded."""
+        """The text frames the app has sent (or written directly), decoded."""
+        if self.direct is not None:
+            return [json.loads(text) for write in self.direct.writes for text in write]
         return [json.loads(m["text"]) for m in self.sent if m["type"] == "websocket.send"]
 
     async def wait_for(self, predicate: Callable[[], bool]) -> None:
         """Wait until ``predicate()`` holds, re-checking after each message sent."""
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), TIMEOUT)
+
+    def _notify(self) -> None:
+        # A direct write happens inside a synchronous call: wake the waiters later.
+        asyncio.get_running_loop().create_task(self._notify_all())
+
+    async def _notify_all(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     async def _send(self, message: Message) -> None:
         if message["type"] == "websocket.send" and self.stalled:
