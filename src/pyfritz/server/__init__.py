@@ -6,8 +6,9 @@ CPython only; it never ships to the browser. The pieces, sans-I/O first:
 * :mod:`~pyfritz.server.storage`: :class:`SqliteStorage` (default, one process) and
   :class:`MemoryStorage`; :mod:`~pyfritz.server.storage_pg`: ``PostgresStorage``
   (any number of processes over one PostgreSQL database; needs ``pyfritz-web[postgres]``);
-* :mod:`~pyfritz.server.hub`: :class:`Hub` (entities, revisions, followers) and its
-  per-connection :class:`Session`; :meth:`Hub.set` changes an entity from server code;
+* :mod:`~pyfritz.server.hub`: :class:`Hub` (entities, revisions, followers);
+  :meth:`Hub.set` changes an entity from server code;
+* :mod:`~pyfritz.server.session`: :class:`Session`, one connection's frames, checks and answers;
 * :mod:`~pyfritz.server.origins`: the ``Origin`` allow-list;
 * :mod:`~pyfritz.server.hosts`: the ``Host`` check (DNS rebinding);
 * :mod:`~pyfritz.server.access`: the app's ``authenticate`` and ``authorize`` hooks;
@@ -41,10 +42,11 @@ from .errors import (
     SyncServerError,
 )
 from .hosts import LOOPBACK_HOSTS, check_hosts, default_allowed_hosts
-from .hub import MAX_STORED, MAX_VALUE, Deliver, Hub, Session
+from .hub import MAX_STORED, MAX_VALUE, Hub
 from .limits import Limits
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
 from .protocol import MAX_FRAME
+from .session import Deliver, Session
 from .storage import Change, Listener, MemoryStorage, Record, SqliteStorage, Storage
 
 __all__ = [

@@ -86,9 +86,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .access import Authenticate, Authorize
 from .errors import StorageUnavailable
-from .hub import Hub, Session
+from .hub import Hub
 from .limits import ConnectionCounter, Limits, QueueMemory, longest_stalled
 from .origins import DEFAULT_ALLOWED_ORIGINS, OriginPolicy
+from .session import Session
 from .transport import DIRECT, DirectWriter
 
 __all__ = [

@@ -1,10 +1,12 @@
 """The transport-free sync hub: entities, revisions, followers and client ids.
 
-A :class:`Hub` owns a :class:`~pyfritz.server.storage.Storage`. Each connection
-gets a :class:`Session` from :meth:`Hub.connect`, with a ``deliver`` callback
-that queues an outgoing text frame; the network adapter feeds the session the
-frames it receives (``await`` :meth:`Session.receive`). Nothing here does
-network I/O, so tests drive it with a list as the ``deliver``.
+A :class:`Hub` owns a :class:`~pyfritz.server.storage.Storage`. Each
+connection gets a :class:`~pyfritz.server.session.Session` from
+:meth:`Hub.connect`, with a ``deliver`` callback that queues an outgoing text
+frame; the network adapter feeds the session the frames it receives
+(``await`` :meth:`Session.receive <pyfritz.server.session.Session.receive>`).
+Nothing here does network I/O, so tests drive it with a list as the
+``deliver``.
 
 Semantics (DESIGN.md sections 4 and 7):
 
@@ -23,12 +25,8 @@ Semantics (DESIGN.md sections 4 and 7):
   ``base`` is informational (it is logged at DEBUG).
 * Each state is encoded once, and the same frame string is handed to every
   follower, the sender too.
-* A refused put (not joined, value too large or not JSON, storage failure)
-  leaves the state unchanged and is answered with ``error`` to its sender only.
-* Access (:mod:`~pyfritz.server.access`): a session may carry a principal and
-  an ``authorize`` hook, asked before every ``join`` and ``put``; a refusal is
-  an ``error`` with code ``forbidden``, given before the storage is read, so
-  it is the same for an entity that exists and one that does not.
+* What one connection may do, and how its frames are checked and answered,
+  is :class:`~pyfritz.server.session.Session`'s (:mod:`~pyfritz.server.session`).
 * Limits (:mod:`~pyfritz.server.limits`): entities joined per session, puts per
   second per session (a token bucket), and the total size of the stored values
   (``max_stored``, counted and enforced by the storage in the commit itself,
@@ -36,17 +34,16 @@ Semantics (DESIGN.md sections 4 and 7):
   :meth:`Hub.set` is not held to it, but counted).
 * **Storage unavailable** (a database connection lost): a ``join`` or ``put``
   raises :class:`~pyfritz.server.errors.StorageUnavailable` out of
-  :meth:`Session.receive`, and the adapter closes that connection with "try
-  again later". An ``error`` answer would make the browser drop the edit (a
-  refused put rolls back); a closed connection makes it keep the edit pending
-  and send it again once it is back (through a load balancer, maybe to
-  another node). Nothing unconfirmed is acknowledged: a put whose commit
-  failed or may have failed gets no ``state``.
+  :meth:`Session.receive <pyfritz.server.session.Session.receive>`, and the
+  adapter closes that connection with "try again later". An ``error``
+  answer would make the browser drop the edit (a refused put rolls back); a
+  closed connection makes it keep the edit pending and send it again once it
+  is back (through a load balancer, maybe to another node). Nothing
+  unconfirmed is acknowledged: a put whose commit failed or may have failed
+  gets no ``state``.
 * After the storage lost its change feed (:meth:`Hub.lost`), the hub serves
   nothing from its cache until it is back (:meth:`Hub.resumed`): it then
   re-reads every entity it serves and sends followers what they missed.
-* ``leave`` of an entity not joined is a no-op: after a reconnect a client
-  cannot know what the server still remembers, and leaving twice is harmless.
 * :meth:`Hub.set` is the server's own put: it broadcasts with ``origin`` and
   ``seq`` null.
 
@@ -72,32 +69,21 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .access import Action, Authorize
-from .errors import ProtocolError, StorageError, StorageFull, StorageUnavailable
-from .limits import Limits, TokenBucket
-from .protocol import (
-    Join,
-    Leave,
-    Ping,
-    Put,
-    encode_value,
-    error_frame,
-    is_valid_id,
-    parse_frame,
-    pong_frame,
-    snapshot_frame,
-    state_frame,
-)
+from .access import Authorize
+from .errors import StorageError, StorageUnavailable
+from .limits import Limits
+from .protocol import encode_value, is_valid_id, state_frame
+from .session import DEFAULT_LIMITS, Deliver, Session
 from .storage import Change, MemoryStorage, Record, Storage
-from .validate import Validators, refusal
+from .validate import Validators
 
 if TYPE_CHECKING:
     from pyfritz.resource import Resource
 
-__all__ = ["MAX_STORED", "MAX_VALUE", "Deliver", "Hub", "Session"]
+__all__ = ["MAX_STORED", "MAX_VALUE", "Hub"]
 
 logger = logging.getLogger("pyfritz.server")
 
@@ -105,12 +91,6 @@ logger = logging.getLogger("pyfritz.server")
 MAX_VALUE = 512 * 1024
 #: Default cap on all stored values together, in bytes of compact UTF-8 JSON.
 MAX_STORED = 256 * 1024 * 1024
-
-_DEFAULT_LIMITS = Limits()
-
-
-#: Hands one outgoing text frame to a connection; must neither block nor raise.
-Deliver = Callable[[str], None]
 
 
 class _Entity:
@@ -236,7 +216,7 @@ class Hub:
         self,
         deliver: Deliver,
         *,
-        limits: Limits = _DEFAULT_LIMITS,
+        limits: Limits = DEFAULT_LIMITS,
         principal: Any = None,
         authorize: Authorize | None = None,
     ) -> Session:
@@ -472,187 +452,3 @@ class Hub:
         self._sessions.pop(session.client, None)
         for key in [key for key, (owner, _) in self._unacked.items() if owner is session]:
             del self._unacked[key]
-
-
-class Session:
-    """One connection's view of the hub: its client id and the entities it follows.
-
-    Made by :meth:`Hub.connect`. Frames go in through :meth:`receive` (or the
-    typed :meth:`join`, :meth:`put`, :meth:`leave`); replies and broadcasts go
-    out through the ``deliver`` callback given to :meth:`Hub.connect`.
-    """
-
-    def __init__(
-        self,
-        hub: Hub,
-        client: str,
-        deliver: Deliver,
-        *,
-        limits: Limits = _DEFAULT_LIMITS,
-        principal: Any = None,
-        authorize: Authorize | None = None,
-    ) -> None:
-        self.client = client
-        #: Who is connected (what the ``authenticate`` hook returned).
-        self.principal = principal
-        self._hub = hub
-        self._deliver = deliver
-        self._limits = limits
-        self._authorize = authorize
-        self._puts = TokenBucket(limits.put_rate, limits.put_burst)
-        self._joined: set[str] = set()
-        self.closed = False
-
-    @property
-    def joined(self) -> frozenset[str]:
-        """The ids of the entities this session follows."""
-        return frozenset(self._joined)
-
-    async def receive(self, data: str | bytes) -> None:
-        """Handle one incoming frame: act on it, or answer ``error`` if it is bad.
-
-        A bad frame is logged and answered; the session stays usable.
-
-        Raises:
-            RuntimeError: the session is closed.
-            StorageUnavailable: a join or put cannot be served now (the
-                database is unreachable); nothing was applied or answered,
-                and the connection should be closed ("try again later").
-        """
-        self._check_open()
-        if not isinstance(data, str):
-            self._refuse(ProtocolError("binary frames are not supported; send JSON text"))
-            return
-        try:
-            op = parse_frame(data, max_frame=self._limits.max_frame)
-        except ProtocolError as exc:
-            self._refuse(exc)
-            return
-        if isinstance(op, Put):
-            await self.put(op.id, op.seq, op.base, op.value)
-        elif isinstance(op, Join):
-            await self.join(op.id, op.rev)
-        elif isinstance(op, Ping):
-            self._deliver(pong_frame(op.t))
-        elif isinstance(op, Leave):
-            self.leave(op.id)
-
-    async def join(self, id: str, rev: int | None = None) -> None:
-        """Follow entity ``id`` and deliver its ``snapshot``; joining again re-sends it.
-
-        ``rev`` (the last revision the client saw) is logged only: the
-        snapshot always carries the whole value.
-
-        Raises:
-            StorageUnavailable: see :meth:`receive`.
-        """
-        self._check_open()
-        if not self._allows(id, "join"):
-            # Asked before the storage is read: no hint whether the entity exists.
-            self._refuse(ProtocolError("join: forbidden", id=id), "forbidden")
-            return
-        if id not in self._joined and len(self._joined) >= self._limits.max_joined:
-            reason = f"join: at most {self._limits.max_joined} entities per connection; leave one"
-            self._refuse(ProtocolError(reason, id=id), "limit")
-            return
-        try:
-            record = await self._hub._follow(self, id)
-        except StorageUnavailable:
-            raise
-        except StorageError as exc:
-            logger.error("join %r by client %s failed: %s", id, self.client, exc)
-            self._deliver(error_frame(id, None, "join: storage failed; try again"))
-            return
-        if self.closed:  # closed while the storage was read
-            self._hub._unfollow(self, id)
-            return
-        self._joined.add(id)
-        logger.info("join %r by client %s (client rev %s)", id, self.client, rev)
-        if record is None:
-            self._deliver(snapshot_frame(id, 0, None, self.client))
-        else:
-            self._deliver(snapshot_frame(id, record.rev, record.value, self.client))
-
-    async def put(self, id: str, seq: int, base: int | None, value: Any) -> None:
-        """Propose ``value`` for entity ``id``: broadcast ``state``, or answer ``error``.
-
-        Raises:
-            StorageUnavailable: see :meth:`receive`.
-        """
-        self._check_open()
-        if not self._puts.take():
-            limits = self._limits
-            reason = f"put: too fast (at most {limits.put_rate:g}/s, burst {limits.put_burst})"
-            reason += "; state unchanged"
-            self._refuse(ProtocolError(reason, id=id, seq=seq), "rate_limited")
-            return
-        if not self._allows(id, "put"):
-            reason = "put: forbidden; state unchanged"
-            self._refuse(ProtocolError(reason, id=id, seq=seq), "forbidden")
-            return
-        if id not in self._joined:
-            self._refuse(ProtocolError("put: not joined; send join first", id=id, seq=seq))
-            return
-        if value is None:
-            self._refuse(ProtocolError("put: field 'value' must not be null", id=id, seq=seq))
-            return
-        if self._hub.validators:
-            refused = refusal(self._hub.validators.check(id, value))
-            if refused is not None:
-                reason, messages = refused
-                logger.info("refused a put of %r by client %s: invalid", id, self.client)
-                self._deliver(error_frame(id, seq, reason, messages=messages))
-                return
-        try:
-            rev = await self._hub._accept(id, value, self, seq)
-        except StorageFull as exc:
-            self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq), "quota")
-            return
-        except ValueError as exc:
-            self._refuse(ProtocolError(f"put: {exc}", id=id, seq=seq))
-            return
-        except StorageUnavailable:
-            logger.warning("put %r by client %s not applied: database unavailable", id, self.client)
-            raise
-        except StorageError as exc:
-            logger.error("put %r by client %s failed: %s", id, self.client, exc)
-            self._deliver(error_frame(id, seq, "put: storage failed; state unchanged"))
-            return
-        logger.debug("put %r rev=%d by client %s seq=%d base=%s", id, rev, self.client, seq, base)
-
-    def leave(self, id: str) -> None:
-        """Stop following entity ``id``; nothing happens if it was not followed."""
-        self._check_open()
-        if id in self._joined:
-            self._joined.discard(id)
-            self._hub._unfollow(self, id)
-            logger.debug("leave %r by client %s", id, self.client)
-
-    def close(self) -> None:
-        """Leave every entity and forget the session; calling it again does nothing."""
-        if self.closed:
-            return
-        self.closed = True
-        for id in self._joined:
-            self._hub._unfollow(self, id)
-        self._joined.clear()
-        self._hub._disconnect(self)
-
-    def _check_open(self) -> None:
-        if self.closed:
-            raise RuntimeError(f"session {self.client} is closed")
-
-    def _allows(self, id: str, action: Action) -> bool:
-        if self._authorize is None:
-            return True
-        try:
-            return self._authorize(self.principal, id, action) is True
-        except Exception:
-            # A failing hook refuses: access must never be granted by accident.
-            logger.exception("authorize(%r, %r, %r) failed", self.principal, id, action)
-            return False
-
-    def _refuse(self, exc: ProtocolError, code: str | None = None) -> None:
-        # repr: the reason may quote client input, which must not forge log lines.
-        logger.info("refused a frame from client %s: %r", self.client, exc.reason)
-        self._deliver(error_frame(exc.id, exc.seq, exc.reason, code))
