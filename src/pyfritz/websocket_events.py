@@ -1,0 +1,200 @@
+"""What a browser WebSocket session emits: its state, events and :class:`Messages` flow.
+
+The message flow keeps what arrives before its first collector
+(:class:`_MessageSource`) and has projections (``data``, ``body``,
+``bytes``, ``array_buffer``, ``blob``) that convert a frame only when asked.
+:mod:`pyfritz.websocket` re-exports every public name; import them from there.
+
+Example::
+
+    session.messages.body.on_each(lambda text: print("Server said:", text)).watch()
+    async for event in session.messages:
+        print(event.is_text, event.bytes)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import (
+    _js,
+    _wakeup,  # noqa: F401  # async for wakes from a microtask in the browser
+)
+from .errors import BufferOverflowError
+from .flows import Flow, MutableSharedFlow, SharedFlow, Sink, report
+
+__all__ = ["CloseEvent", "MessageEvent", "Messages", "OpenEvent", "State"]
+
+# Default bound of each message collector's buffer (and of the backlog). Larger
+# than DEFAULT_CAPACITY because a browser WebSocket cannot be paused, and
+# Chromium hands a buffered burst to onmessage without letting the asyncio loop
+# run in between: measured, an ``async for`` collector falls more than 1,024
+# messages behind on a 10,000-message burst (bench/pages/bench_websocket.py).
+_MESSAGE_CAPACITY = 65_536
+
+
+class State(enum.Enum):
+    """The ``readyState`` of a session."""
+
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEvent:
+    """The session opened; ``protocol`` is the sub-protocol the server chose ("" if none)."""
+
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseEvent:
+    """The session closed: the close ``code``, ``reason`` and whether it was clean."""
+
+    code: int
+    reason: str
+    was_clean: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """One received frame; ``data`` is a ``str`` (text) or a JS ``ArrayBuffer`` (binary).
+
+    The other views convert on demand: ``body`` (``str``, UTF-8 for binary),
+    ``bytes`` (UTF-8 for text), ``array_buffer`` and ``blob`` (JS objects).
+    """
+
+    data: Any
+
+    @property
+    def is_text(self) -> bool:
+        """Whether this was a text frame."""
+        return isinstance(self.data, str)
+
+    @property
+    def body(self) -> str:
+        """The frame as text (a binary frame is decoded as UTF-8).
+
+        Raises:
+            UnicodeDecodeError: a binary frame is not valid UTF-8.
+        """
+        data = self.data
+        return data if isinstance(data, str) else _js.to_bytes(data).decode("utf-8")
+
+    @property
+    def bytes(self) -> bytes:
+        """The frame as ``bytes`` (a text frame is encoded as UTF-8)."""
+        data = self.data
+        return data.encode("utf-8") if isinstance(data, str) else _js.to_bytes(data)
+
+    @property
+    def array_buffer(self) -> Any:
+        """The frame as a JS ``ArrayBuffer``."""
+        data = self.data
+        return _js.to_array_buffer(data.encode("utf-8")) if isinstance(data, str) else data
+
+    @property
+    def blob(self) -> Any:
+        """The frame as a JS ``Blob``."""
+        return _js.new_blob(self.data)
+
+
+class Messages(SharedFlow[MessageEvent]):
+    """The flow of a session's :class:`MessageEvent` s, with projections.
+
+    Each collector sees every message received after it subscribed; messages
+    received before the first collector (up to the socket's capacity) are
+    handed to that first collector. ``async for`` ends quietly when the
+    session closes normally and raises
+    :class:`~pyfritz.errors.ConnectionClosed` when it closed abnormally.
+
+    Example::
+
+        session.messages.body.on_each(show).watch()
+        async for event in session.messages:
+            print(event.bytes)
+    """
+
+    @property
+    def data(self) -> Flow[Any]:
+        """The raw ``data`` of each message (``str`` or JS ``ArrayBuffer``)."""
+        return self.map(_data)
+
+    @property
+    def body(self) -> Flow[str]:
+        """Each message as text."""
+        return self.map(_body)
+
+    @property
+    def bytes(self) -> Flow[bytes]:
+        """Each message as ``bytes``."""
+        return self.map(_bytes)
+
+    @property
+    def array_buffer(self) -> Flow[Any]:
+        """Each message as a JS ``ArrayBuffer``."""
+        return self.map(_array_buffer)
+
+    @property
+    def blob(self) -> Flow[Any]:
+        """Each message as a JS ``Blob``."""
+        return self.map(_blob)
+
+
+def _data(event: MessageEvent) -> Any:
+    return event.data
+
+
+def _body(event: MessageEvent) -> str:
+    return event.body
+
+
+def _bytes(event: MessageEvent) -> bytes:
+    return event.bytes
+
+
+def _array_buffer(event: MessageEvent) -> Any:
+    return event.array_buffer
+
+
+def _blob(event: MessageEvent) -> Any:
+    return event.blob
+
+
+class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
+    """Adds the backlog kept until the first collector arrives."""
+
+    def __init__(self, *, capacity: int) -> None:
+        super().__init__(capacity=capacity)
+        self._backlog: deque[MessageEvent] | None = deque()
+        self._backlog_overflowed = False
+
+    def _subscribe(self, sink: Sink[MessageEvent]) -> Callable[[], None] | None:
+        backlog, self._backlog = self._backlog, None
+        if backlog:
+            for event in backlog:
+                self._send(sink, event)
+        return super()._subscribe(sink)
+
+    def emit_nowait(self, value: MessageEvent) -> None:
+        backlog = self._backlog
+        if backlog is None:
+            super().emit_nowait(value)
+        elif len(backlog) < self._capacity:
+            backlog.append(value)
+        elif not self._backlog_overflowed:
+            self._backlog_overflowed = True
+            report(
+                BufferOverflowError(self._capacity),
+                "session.messages: too many messages before the first collector; "
+                "later ones are dropped until one subscribes",
+            )
