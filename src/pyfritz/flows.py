@@ -29,14 +29,16 @@ the flow can only be pulled. Prefer building sources on
 
 This module gathers the public names of the flow modules, one idea each:
 :mod:`pyfritz.sinks` (the push protocol and per-collector stages),
-:mod:`pyfritz.operators` (:class:`Flow`, its operators, cold flows),
+:mod:`pyfritz.operators` (:class:`Flow`, its operators),
+:mod:`pyfritz.collector` (``async for``), :mod:`pyfritz.cold` (cold flows),
 :mod:`pyfritz.hot` (shared and state flows) and :mod:`pyfritz.reporting`.
 """
 
 from __future__ import annotations
 
+from .cold import flow, flow_of
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, errors
-from .operators import Flow, combine, flow, flow_of
+from .operators import Flow, combine
 from .reporting import report
 from .sinks import DEFAULT_CAPACITY, Sink
 

@@ -1,10 +1,11 @@
-"""The :class:`Flow` type: operators, terminals, ``async for``, and cold flows.
+"""The :class:`Flow` type: its operators, terminals and :func:`combine`.
 
 Operators (``map``, ``filter``, ``on_each``, ``distinct``, ``take``,
 ``drop``) build a chain; each collector of the chain gets its own stages
 (:mod:`pyfritz.sinks`). Over a hot source (:mod:`pyfritz.hot`) the chain is
 pushed synchronously; over a cold flow (:func:`flow`) it is pulled, which
-gives natural back-pressure. See :mod:`pyfritz.flows` for the whole picture.
+gives natural back-pressure. ``async for`` is :mod:`pyfritz.collector`; cold
+flows are :mod:`pyfritz.cold`. See :mod:`pyfritz.flows` for the whole picture.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, Generic, TypeVar, cast, overload
 
+from .collector import _Collector
 from .errors import FlowError
 from .reporting import report
 from .sinks import (
@@ -22,7 +24,6 @@ from .sinks import (
     Sink,
     Unsubscribe,
     _awaitable,
-    _Buffer,
     _DistinctStage,
     _DropStage,
     _EachStage,
@@ -31,14 +32,13 @@ from .sinks import (
     _loop,
     _MapStage,
     _name,
-    _new_waiter,
     _noop,
     _Stage,
     _TakeStage,
     _Terminal,
 )
 
-__all__ = ["Flow", "combine", "flow", "flow_of"]
+__all__ = ["Flow", "combine"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -260,75 +260,6 @@ async def _pull_all(source: Flow[Any]) -> None:
         report(exc, f"while watching {source!r}")
 
 
-class _Collector(AsyncIterator[T]):
-    """``async for`` over a flow: reads a :class:`_Buffer` in batches, or pulls."""
-
-    def __init__(self, source: Flow[T]) -> None:
-        self._source = source
-        self._buffer: _Buffer[T] | None = None
-        self._pulled: AsyncIterator[T] | None = None
-        self._closed = False
-
-    def _start(self) -> _Buffer[T] | None:
-        buffer = _Buffer(self._source)
-        unsub = self._source._subscribe(buffer)
-        if unsub is None:
-            self._pulled = self._source._pull()
-            return None
-        self._buffer = buffer
-        if buffer.end is not _UNSET:
-            unsub()
-        else:
-            buffer.unsub = unsub
-        return buffer
-
-    async def __anext__(self) -> T:
-        if self._closed:
-            raise StopAsyncIteration
-        buffer = self._buffer
-        if buffer is None:
-            if self._pulled is None:
-                buffer = self._start()
-            if buffer is None:
-                assert self._pulled is not None
-                return await self._pulled.__anext__()
-        while True:
-            # Values that arrived meanwhile are returned without suspending:
-            # one wake-up per batch, not per value.
-            if buffer.items:
-                return buffer.items.popleft()
-            if buffer.end is not _UNSET:
-                self._closed = True
-                if buffer.end is not None:
-                    raise buffer.end
-                raise StopAsyncIteration
-            waiter = _new_waiter()
-            buffer.waiter = waiter
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                self._close()
-                raise
-
-    def _close(self) -> None:
-        self._closed = True
-        buffer = self._buffer
-        if buffer is not None:
-            buffer.items.clear()
-            buffer.release()
-
-    async def aclose(self) -> None:
-        """Stop collecting: unsubscribe now, or close the pulled iterator."""
-        self._close()
-        pulled, self._pulled = self._pulled, None
-        if pulled is not None and hasattr(pulled, "aclose"):
-            await pulled.aclose()
-
-    def __del__(self) -> None:
-        # A collector abandoned by ``break`` must not stay subscribed.
-        self._close()
-
-
 # --------------------------------------------------------------------------
 # Operators.
 
@@ -544,61 +475,3 @@ def combine(*flows: Flow[Any]) -> Flow[tuple[Any, ...]]:
                 " (pass store.data rather than the store)"
             )
     return _Combined(flows)
-
-
-# --------------------------------------------------------------------------
-# Cold flows.
-
-
-class _ColdFlow(Flow[T]):
-    def __init__(self, gen_fn: Callable[[], AsyncIterator[T]]) -> None:
-        self._gen_fn = gen_fn
-
-    def __repr__(self) -> str:
-        return f"flow({_name(self._gen_fn)})"
-
-    def _pull(self) -> AsyncIterator[T]:
-        return aiter(self._gen_fn())
-
-
-class _ValuesFlow(Flow[T]):
-    def __init__(self, values: tuple[T, ...]) -> None:
-        self._values = values
-        # A collector may receive all values at once, before it runs.
-        self._capacity = max(DEFAULT_CAPACITY, len(values))
-
-    def __repr__(self) -> str:
-        return f"flow_of(<{len(self._values)} values>)"
-
-    def _subscribe(self, sink: Sink[T]) -> Unsubscribe | None:
-        for value in self._values:
-            sink.on_next(value)
-        sink.on_complete()
-        return _noop
-
-
-def flow_of(*values: T) -> Flow[T]:
-    """A flow that emits ``values`` in order to each collector, then completes.
-
-    Example::
-
-        assert await flow_of(1, 2, 3).filter(lambda x: x > 1).collect() == [2, 3]
-    """
-    return _ValuesFlow(values)
-
-
-def flow(gen_fn: Callable[[], AsyncIterator[T]]) -> Flow[T]:
-    """A cold flow: each collector runs ``gen_fn()`` (an async generator) anew.
-
-    Cold flows are pulled, so a slow collector slows the generator down
-    instead of overflowing a buffer.
-
-    Example::
-
-        async def countdown():
-            for i in (3, 2, 1):
-                yield i
-
-        assert await flow(countdown).collect() == [3, 2, 1]
-    """
-    return _ColdFlow(gen_fn)
