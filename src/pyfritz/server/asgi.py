@@ -105,7 +105,7 @@ logger = logging.getLogger("pyfritz.server")
 CLOSE_POLICY = 1008
 #: Close code for a client that could not keep up (RFC 6455 "try again later").
 CLOSE_TOO_SLOW = 1013
-# With direct writes, the most frames of one client handled in one event-loop turn.
+# With direct writes, the most frames of one client handled together, in one turn.
 _FRAMES_PER_TURN = 32
 
 
@@ -131,6 +131,8 @@ class _Budget:
     def make_room(self, item: str | bytes, size: int, asking: _Outbox) -> bool:
         """Cut off stalled clients until ``item`` fits; ``False``: ``asking`` went."""
         memory = self.memory
+        if memory.fits(item, size):  # the usual case: no clock needed
+            return True
         now = asyncio.get_running_loop().time()
         while not memory.fits(item, size):
             # The client that reads least goes, not the one that happens to
@@ -438,7 +440,7 @@ class SyncApp:
         )
         logger.info("connect client %s from %s (origin %r)", session.client, peer, origin)
         sender = asyncio.create_task(outbox.run())
-        receiver = asyncio.create_task(_receive_frames(receive, session, direct=direct is not None))
+        receiver = asyncio.create_task(_receive_frames(receive, session, direct))
         overflow = asyncio.create_task(outbox.overflowed.wait())
         watchdog = asyncio.create_task(outbox.watch())
         tasks = (sender, receiver, overflow, watchdog)
@@ -473,26 +475,44 @@ class SyncApp:
         logger.info("disconnect client %s", session.client)
 
 
-async def _receive_frames(receive: Receive, session: Session, *, direct: bool) -> None:
+async def _receive_frames(receive: Receive, session: Session, direct: DirectWriter | None) -> None:
     """Feed incoming frames to ``session`` until the client disconnects."""
-    count = 0
     while True:
         message: Message = await receive()
         if message["type"] == "websocket.disconnect":
             return
-        if message["type"] == "websocket.receive":
-            text = message.get("text")
-            await session.receive(text if text is not None else message.get("bytes") or b"")
+        if message["type"] != "websocket.receive":
+            continue
+        if direct is None:
+            await session.receive(_data(message))
             # A burst of frames may already be buffered, and receive() then
-            # returns without suspending. Through ASGI sends, yield after each,
-            # so that the sender tasks drain their queues (this client's echoes
-            # included) before they overflow. Direct writes need no task, and
-            # the states of several puts go out in one write per client when
-            # they share a turn: yield only every few frames, so that other
-            # connections get their turn too.
-            count += 1
-            if not direct or count % _FRAMES_PER_TURN == 0:
-                await asyncio.sleep(0)
+            # returns without suspending: yield, so that the sender tasks drain
+            # their queues (this client's echoes included) before they overflow.
+            await asyncio.sleep(0)
+            continue
+        # Direct writes need no sender task. Take the frames already there
+        # together (up to a bound, so that other connections get their turn):
+        # their puts are committed together and their states go out in one
+        # write per client.
+        frames = [_data(message)]
+        gone = False
+        while direct.received and len(frames) < _FRAMES_PER_TURN:
+            message = await receive()  # there: returns without waiting
+            if message["type"] == "websocket.disconnect":
+                gone = True
+                break
+            if message["type"] == "websocket.receive":
+                frames.append(_data(message))
+        await session.receive_many(frames)
+        if gone:
+            return
+        if len(frames) == _FRAMES_PER_TURN:
+            await asyncio.sleep(0)
+
+
+def _data(message: Message) -> str | bytes:
+    text = message.get("text")
+    return text if text is not None else message.get("bytes") or b""
 
 
 async def _deny(scope: Scope, send: Send, status: int, reason: str) -> None:

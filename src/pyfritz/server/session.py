@@ -30,14 +30,25 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .access import Action, Authorize
 from .errors import ProtocolError, StorageError, StorageFull, StorageUnavailable
 from .limits import Limits, TokenBucket
-from .protocol import Join, Leave, Ping, Put, error_frame, parse_frame, pong_frame, snapshot_frame
+from .protocol import (
+    ClientOp,
+    Join,
+    Leave,
+    Ping,
+    Put,
+    error_frame,
+    parse_frame,
+    pong_frame,
+    snapshot_frame,
+)
 from .validate import refusal
 
 if TYPE_CHECKING:
@@ -100,14 +111,53 @@ class Session:
                 and the connection should be closed ("try again later").
         """
         self._check_open()
+        op = self._parse(data)
+        if isinstance(op, ProtocolError):
+            self._refuse(op)
+        else:
+            await self._act(op)
+
+    async def receive_many(self, frames: Sequence[str | bytes]) -> None:
+        """Handle frames that arrived together, in order, as :meth:`receive` would one by one.
+
+        Consecutive puts among them are handed to the hub together, so that a
+        storage that writes in batches (PostgreSQL) commits them in one round
+        trip; each is still checked, committed in its order and answered in
+        its order, and the frame after them is handled once they are done.
+
+        Raises:
+            RuntimeError: the session is closed.
+            StorageUnavailable: as :meth:`receive`; the frames after the
+                put that raised it are not handled.
+
+        Example::
+
+            await session.receive_many([put_1, put_2, '{"op":"ping","t":1}'])
+        """
+        self._check_open()
+        puts: list[Put] = []
+        for data in frames:
+            op = self._parse(data)
+            if isinstance(op, Put):
+                puts.append(op)
+                continue
+            await self._put_all(puts)
+            puts = []
+            if isinstance(op, ProtocolError):
+                self._refuse(op)
+            else:
+                await self._act(op)
+        await self._put_all(puts)
+
+    def _parse(self, data: str | bytes) -> ClientOp | ProtocolError:
         if not isinstance(data, str):
-            self._refuse(ProtocolError("binary frames are not supported; send JSON text"))
-            return
+            return ProtocolError("binary frames are not supported; send JSON text")
         try:
-            op = parse_frame(data, max_frame=self._limits.max_frame)
+            return parse_frame(data, max_frame=self._limits.max_frame)
         except ProtocolError as exc:
-            self._refuse(exc)
-            return
+            return exc
+
+    async def _act(self, op: ClientOp) -> None:
         if isinstance(op, Put):
             await self.put(op.id, op.seq, op.base, op.value)
         elif isinstance(op, Join):
@@ -116,6 +166,20 @@ class Session:
             self._deliver(pong_frame(op.t))
         elif isinstance(op, Leave):
             self.leave(op.id)
+
+    async def _put_all(self, puts: list[Put]) -> None:
+        if len(puts) == 1:
+            await self.put(puts[0].id, puts[0].seq, puts[0].base, puts[0].value)
+        elif puts:
+            # Tasks start in order and each asks the storage to commit in its
+            # first step, so the storage gets them in order, in one turn.
+            outcomes = await asyncio.gather(
+                *(self.put(op.id, op.seq, op.base, op.value) for op in puts),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
 
     async def join(self, id: str, rev: int | None = None) -> None:
         """Follow entity ``id`` and deliver its ``snapshot``; joining again re-sends it.

@@ -22,6 +22,12 @@ Why this shape:
   node sends the newer value for the older revision (and for the ones up to
   it): a client may skip intermediate values, but never goes back to an older
   one, and every put is still acknowledged to its sender in order.
+* **Puts in batches.** Puts waiting for the database go together, one round
+  trip and one transaction for a batch (:meth:`PostgresStorage._write_puts`):
+  a round trip per put, and a notification per put arriving on its own,
+  would wake the event loop for each, and each state would then go out to
+  every follower in a write of its own. In the fan-out benchmark this took
+  a node's CPU per delivered state from 4.9x a SQLite node's to 1.0x.
 * **asyncpg** as the driver: asyncio-native, its LISTEN callbacks run straight
   on the event loop without a task per notification, it reports a closed
   connection (termination listener), and its binary protocol is the cheapest
@@ -223,6 +229,24 @@ def _unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OSError | asyncpg.InterfaceError | TimeoutError)
 
 
+# pyfritz_put's arguments: id, value, origin, seq, max_stored.
+_PutArgs = tuple[str, str, str | None, int | None, int | None]
+_PUT = "SELECT pyfritz_put($1, $2, $3, $4, $5)"
+
+
+def _put_error(exc: BaseException, args: _PutArgs) -> StorageError:
+    """What a failed put raises: :class:`StorageFull` for the cap, else :func:`_error`'s."""
+    max_stored = args[4]
+    full = isinstance(exc, asyncpg.PostgresError) and exc.sqlstate == _SQLSTATE_FULL
+    error: StorageError
+    if full and max_stored is not None:
+        error = StorageFull(max_stored)
+    else:
+        error = _error(exc, f"saving {args[0]!r}")
+    error.__cause__ = exc  # as `raise ... from exc` would
+    return error
+
+
 def _error(exc: BaseException, doing: str) -> StorageError:
     if _unavailable(exc):
         return StorageUnavailable(f"database unavailable while {doing}: {exc!r}")
@@ -259,6 +283,9 @@ class PostgresStorage:
         self._worker: asyncio.Task[None] | None = None
         # Rows read ahead: a value newer than the revisions still to be reported.
         self._ahead: dict[str, Record] = {}
+        # Puts waiting for the writer task (which runs while there are any).
+        self._puts: list[tuple[_PutArgs, asyncio.Future[int]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -434,20 +461,64 @@ class PostgresStorage:
         The change is reported when its notification arrives (usually just
         after this returns). ``max_stored`` is checked by the database, in the
         same transaction, against what every node has stored.
+
+        Puts asked for while another batch is on its way to the database, or
+        in the same event-loop turn, go together: one round trip and one
+        transaction for all of them, in the order they were asked for (see
+        :meth:`_write_puts`).
         """
-        pool = self._require_pool()
+        self._require_pool()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        self._puts.append(((id, value, origin, seq, max_stored), future))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write_puts())
+        return await future
+
+    async def _write_puts(self) -> None:
+        """Write the waiting puts, a batch per round trip, until none waits.
+
+        Why: a put is one round trip, and each answer and each notification
+        wakes the event loop; a burst of puts written one by one costs a
+        turn per put, and its states then go out to every follower a write
+        per put. A batch is one ``pyfritz_put`` per put in one transaction
+        (asyncpg's ``fetchmany``: pipelined, atomic), so the notifications
+        also arrive together. Each put keeps its own revision and its own
+        notification; a refused one (``max_stored``) rolls its batch back, and
+        the batch is then written put by put, so that each gets its own answer.
+        """
         try:
+            while self._puts:
+                batch, self._puts = self._puts, []
+                await self._write_batch(batch)
+        finally:
+            self._writer = None
+            for _, future in self._puts:  # only when cancelled (closed) meanwhile
+                if not future.done():
+                    future.set_exception(StorageError("the PostgreSQL storage was closed"))
+            self._puts.clear()
+
+    async def _write_batch(self, batch: list[tuple[_PutArgs, asyncio.Future[int]]]) -> None:
+        try:
+            pool = self._require_pool()
             async with pool.acquire() as connection:
-                rev = await connection.fetchval(
-                    "SELECT pyfritz_put($1, $2, $3, $4, $5)", id, value, origin, seq, max_stored
-                )
-        except asyncpg.PostgresError as exc:
-            if exc.sqlstate == _SQLSTATE_FULL and max_stored is not None:
-                raise StorageFull(max_stored) from exc
-            raise _error(exc, f"saving {id!r}") from exc
+                if len(batch) == 1:
+                    revs = [await connection.fetchval(_PUT, *batch[0][0])]
+                else:
+                    rows = await connection.fetchmany(_PUT, [args for args, _ in batch])
+                    revs = [row[0] for row in rows]
         except Exception as exc:
-            raise _error(exc, f"saving {id!r}") from exc
-        return int(rev)
+            if len(batch) > 1 and isinstance(exc, asyncpg.PostgresError) and not _unavailable(exc):
+                for put in batch:
+                    await self._write_batch([put])
+                return
+            for args, future in batch:
+                if not future.done():
+                    future.set_exception(_put_error(exc, args))
+            return
+        for (_, future), rev in zip(batch, revs, strict=True):
+            if not future.done():  # not cancelled: the caller still waits
+                future.set_result(int(rev))
 
     async def stored_bytes(self) -> int:
         """The size of every stored value together, in bytes, as the database counts it."""
@@ -462,10 +533,10 @@ class PostgresStorage:
     async def close(self) -> None:
         """Stop listening and close every connection; calling it again does nothing."""
         self._closed = True
-        for task in (self._reconnect, self._worker):
+        for task in (self._reconnect, self._worker, self._writer):
             if task is not None:
                 task.cancel()
-        self._reconnect = self._worker = None
+        self._reconnect = self._worker = self._writer = None
         self._queue.clear()
         listen, self._listen = self._listen, None
         if listen is not None and not listen.is_closed():

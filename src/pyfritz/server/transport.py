@@ -90,7 +90,8 @@ class DirectWriter:
     ``permessage-deflate`` was negotiated: the compressor's state is the
     connection's own), and writes items with :meth:`write`, as long as
     :attr:`writable` says the transport's buffer is below its high-water mark;
-    :meth:`drain` waits until it is.
+    :meth:`drain` waits until it is. :attr:`received` tells how many incoming
+    messages are already there, so that the app can take them together.
 
     Example::
 
@@ -108,6 +109,11 @@ class DirectWriter:
     def encode(self, text: str) -> str | bytes:
         """What to queue for ``text``: its frame's bytes, or ``text`` on a compressed connection."""
         return text if self._compressed else text_frame(text)
+
+    @property
+    def received(self) -> int:
+        """How many incoming messages the ASGI ``receive`` would return without waiting."""
+        return self._protocol.queue.qsize()
 
     @property
     def writable(self) -> bool:

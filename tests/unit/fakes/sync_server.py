@@ -136,8 +136,9 @@ class FakeDirectWriter:
     :attr:`closing` makes writes fail as on a closing connection.
     """
 
-    def __init__(self, changed: Callable[[], None]) -> None:
+    def __init__(self, changed: Callable[[], None], received: Callable[[], int]) -> None:
         self.writes: list[list[str]] = []
+        self._received = received
         self.closing = False
         self._writable = asyncio.Event()
         self._writable.set()
@@ -145,6 +146,10 @@ class FakeDirectWriter:
 
     def encode(self, text: str) -> str | bytes:
         return text.encode()
+
+    @property
+    def received(self) -> int:
+        return self._received()
 
     @property
     def writable(self) -> bool:
@@ -203,7 +208,7 @@ class FakeWebSocket:
         }
         self.direct: FakeDirectWriter | None = None
         if direct:
-            self.direct = FakeDirectWriter(self._notify)
+            self.direct = FakeDirectWriter(self._notify, lambda: self._incoming.qsize())
             self.scope["extensions"] = {DIRECT: {"writer": self.direct}}
         self.sent: list[Message] = []
         self.stuck: list[Message] = []

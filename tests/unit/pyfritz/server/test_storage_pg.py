@@ -472,3 +472,58 @@ async def test_a_put_over_the_cap_changes_nothing_and_freed_space_can_be_used(
     await watcher.wait_for(lambda: watcher.last == (3, "a" * 298))
     assert await stored_in_database(pg_url) == (300, 300)
     await writer.close()
+
+
+async def transactions(url: str) -> int:
+    """How many transactions wrote the rows there are (rows of one share its ``xmin``)."""
+    connection = await asyncpg.connect(url)
+    try:
+        found = await connection.fetchval("SELECT count(DISTINCT xmin::text) FROM pyfritz_entities")
+    finally:
+        await connection.close()
+    return int(found)
+
+
+async def test_puts_asked_for_in_one_turn_are_one_transaction_in_their_order(
+    nodes: list[Hub], pg_url: str
+) -> None:
+    writer, other = Follower(nodes[0]), Follower(nodes[1])
+    for n in range(20):
+        await writer.join(f"e{n}")
+    await other.join("e19")
+    await writer.session.receive_many(
+        [
+            json.dumps({"op": "put", "id": f"e{n}", "seq": n + 1, "base": None, "value": n})
+            for n in range(20)
+        ]
+    )
+    await writer.wait_for(lambda: len(writer.states()) == 20)
+    assert [(f["id"], f["seq"]) for f in writer.states()] == [(f"e{n}", n + 1) for n in range(20)]
+    assert await transactions(pg_url) == 1
+    await other.wait_for(lambda: other.last == (1, 19))  # notified to the other node too
+    # Puts each waited for before the next: one transaction each.
+    for n in range(3):
+        await writer.join(f"s{n}")
+        await writer.put(n, seq=100 + n, id=f"s{n}")
+        await writer.wait_for(lambda n=n: writer.states()[-1]["seq"] == 100 + n)  # type: ignore[misc]
+    assert await transactions(pg_url) == 4
+
+
+async def test_a_refused_put_among_others_asked_together_refuses_only_itself(
+    pg_url: str,
+) -> None:
+    hub = Hub(PostgresStorage(pg_url), max_stored=300)
+    client = Follower(hub)
+    for id in ("a", "b", "c"):
+        await client.join(id)
+    frames = [
+        json.dumps({"op": "put", "id": id, "seq": seq, "base": None, "value": "x" * size})
+        for seq, (id, size) in enumerate((("a", 98), ("b", 400), ("c", 98)), start=1)
+    ]
+    await client.session.receive_many(frames)
+    await client.wait_for(lambda: len(client.states()) == 2)
+    answers = [(f["op"], f["id"], f["seq"]) for f in client.frames if f["op"] != "snapshot"]
+    assert sorted(answers) == [("error", "b", 2), ("state", "a", 1), ("state", "c", 3)]
+    assert [f["code"] for f in client.frames if f["op"] == "error"] == ["quota"]
+    assert await stored_in_database(pg_url) == (200, 200)
+    await hub.close()
