@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser
@@ -44,6 +49,16 @@ class Bench:
     timeout_s: float = 600
     driver: Callable[[Browser], dict[str, Any]] | None = None
     companions: tuple[Mapping[str, str], ...] = ()
+
+
+def _boot(browser: Browser) -> dict[str, Any]:
+    """Run ``bench/boot.py`` in a subprocess: it drives its own browsers (Playwright's
+    sync API cannot start a second time in this process)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "boot.json"
+        subprocess.run([sys.executable, "-m", "bench.boot", "--out", str(out)], check=True)
+        result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return result
 
 
 BENCHES: dict[str, Bench] = {
@@ -151,6 +166,25 @@ BENCHES: dict[str, Bench] = {
                 "round that is not counted; the two pages alternate."
             ),
             driver=startup.run,
+        ),
+        Bench(
+            name="boot",
+            page="bench.boot",
+            title="Boot time per engine: Chromium, Firefox, WebKit",
+            description=(
+                "Driven from Python (`bench/boot.py`, in a subprocess): navigation → "
+                "interactive in ms, read in the page, cold (a fresh browser) and warm (a "
+                "second load in it), per engine: the bare PyScript page (Python starts and "
+                "marks the page) and the person demo (its badge says `synced`) with the "
+                "runtime as shipped (CPython restored from the runtime's memory snapshot), "
+                "and the demo from a second server whose `runtime/pyodide/pyodide.mjs` is "
+                "Pyodide's own loader (CPython's start-up run in the page: before the "
+                "snapshot). Then `loadPyodide` split into wasm instantiation and CPython "
+                "start-up, with and without the snapshot (warm cache). Chromium through "
+                "Playwright, Firefox and WebKit through WebDriver, as in `tests/engines`; "
+                "each page in a fresh browser per round."
+            ),
+            driver=_boot,
         ),
         Bench(
             name="fanout",
