@@ -27,15 +27,23 @@ random.seed()
 os.environ["LANG"] = ${JSON.stringify(lang)}
 `;
 
+const gunzip = (stream) =>
+  new Response(stream.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+
 async function fetchSnapshot() {
   const response = await fetch(SNAPSHOT);
   if (!response.ok) {
     throw new Error(`pyfritz: ${SNAPSHOT} answered HTTP ${response.status}`);
   }
   // Gzip shrinks the 30 MiB of memory (mostly zeros) to 6 MiB; decompressed
-  // here so that any static host can serve it as a plain file.
-  const plain = response.body.pipeThrough(new DecompressionStream("gzip"));
-  return new Response(plain).arrayBuffer();
+  // here, while it arrives, so that any static host can serve it as a plain
+  // file. A host that adds a `Content-Encoding` has the browser undo that
+  // layer first: then look for the gzip magic number.
+  if (!response.headers.has("Content-Encoding")) {
+    return gunzip(response.body);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(new Blob([bytes]).stream()) : bytes;
 }
 
 // Fetched as soon as PyScript imports this module, in parallel with the rest
