@@ -168,7 +168,31 @@ def raw_keyed(lib):
     return times
 
 
+PROFILES = {
+    "render": lambda: pyfritz_keyed()[0],
+    "adds": pyfritz_add_rows,
+}
+
+
+async def profile(name):
+    """``?profile=render|adds``, for ``python -m bench.profile``: repeats of one variant.
+
+    One warm-up run, then ``<body data-ready>``; the driver starts the
+    profiler and resolves ``window.profileGo``; five runs follow.
+    """
+    run = PROFILES[name]
+    run()
+    go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
+    document.body.dataset.ready = ""
+    await go
+    return {"variant": name, "ms": [run() for _ in range(5)]}
+
+
 async def main():
+    params = js.URLSearchParams.new(window.location.search)
+    if params.has("profile"):
+        publish("bench-result", json.dumps(await profile(str(params.get("profile")))))
+        return
     # An absolute URL: a relative one would resolve against Pyodide's module.
     lib = await js.eval(f"import('{window.location.origin}/bench_dom.js')")
     text = {"raw JS textContent": [], "Python writes textContent": [], "pyfritz store → text": []}

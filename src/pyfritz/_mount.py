@@ -30,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Hashable
+from itertools import compress, count
+from operator import is_not
 from typing import Any, TypeVar, overload
 
 from . import _js, operators
 from .flows import Flow, report
-from .keyed import diff
+from .keyed import Step, diff
 from .store import Store, SubStore
 from .views import ListView
 
@@ -104,17 +106,24 @@ class _Scope:
 
     def __init__(self, parent: _Scope | None) -> None:
         global _live_scopes
-        self._cleanups: list[Callable[[], object]] = []
-        self._children: dict[_Scope, None] = {}
+        # Made on first use: most rows of a keyed list own a binding or two
+        # and no inner scope, and a row is built a thousand times at once.
+        self._cleanups: list[Callable[[], object]] | None = None
+        self._children: dict[_Scope, None] | None = None
         self._parent = parent
         self.disposed = False
         if parent is not None:
-            parent._children[self] = None
+            if parent._children is None:
+                parent._children = {self: None}
+            else:
+                parent._children[self] = None
         _live_scopes += 1
 
     def on_dispose(self, cleanup: Callable[[], object]) -> None:
         if self.disposed:
             cleanup()
+        elif self._cleanups is None:
+            self._cleanups = [cleanup]
         else:
             self._cleanups.append(cleanup)
 
@@ -124,16 +133,21 @@ class _Scope:
             return
         self.disposed = True
         _live_scopes -= 1
-        for child in list(self._children):
-            child.dispose()
-        cleanups, self._cleanups = self._cleanups, []
-        for cleanup in reversed(cleanups):
-            try:
-                cleanup()
-            except Exception as exc:  # one failing clean-up must not stop the others
-                report(exc, "pyfritz.dom: a clean-up failed while unmounting")
-        if self._parent is not None:
-            self._parent._children.pop(self, None)
+        children, self._children = self._children, None
+        if children:
+            for child in list(children):
+                child._parent = None  # no need to leave a parent that is going too
+                child.dispose()
+        cleanups, self._cleanups = self._cleanups, None
+        if cleanups:
+            for cleanup in reversed(cleanups):
+                try:
+                    cleanup()
+                except Exception as exc:  # one failing clean-up must not stop the others
+                    report(exc, "pyfritz.dom: a clean-up failed while unmounting")
+        parent = self._parent
+        if parent is not None and parent._children is not None:
+            parent._children.pop(self, None)
 
 
 class _Slot:
@@ -162,6 +176,11 @@ def _context() -> tuple[Any, _Scope]:
     return _parents[-1], _scope
 
 
+# Types a render function commonly returns that are never awaitable (dom adds
+# its Element): checked first, as inspect.isawaitable costs per row.
+_NOT_AWAITABLE: set[type] = {str, int, float, bool, tuple, list, dict}
+
+
 def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) -> None:
     """Run ``fn(*args)`` with ``parent`` as the current parent and ``scope`` as owner."""
     global _scope
@@ -173,6 +192,8 @@ def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) ->
     finally:
         del _parents[depth:]
         _scope = saved
+    if result is None or type(result) in _NOT_AWAITABLE:
+        return  # the usual results, told apart without the dearer checks below
     if isinstance(result, asyncio.Future):
         # A lambda ending in `.handled_by(...)` or `.watch()` returns the
         # collector's task: it is already running, owned like any binding.
@@ -417,47 +438,103 @@ class _Rows:
         self._store = store
         self._rows: dict[Hashable, _Row] = {}
         self._order: list[Hashable] = []
+        self._items: list[Any] = []
 
     def update(self, items: Any) -> None:
         items = list(items)
-        keys = [self._id(item) for item in items]
-        patch = diff(self._order, keys)  # ValueError on duplicate ids: reported, no change
+        old_items = self._items
+        # Elements that are the very same objects at the start and at the end
+        # of both lists keep their rows as they are: only the window between
+        # is diffed, so adding, removing or changing one row of a long list
+        # costs one row (issue 13), not one Python step per row. The scans
+        # run in C (map/compress), a few ns per element.
+        head, old_end, new_end = _changed_window(old_items, items)
+        if head == old_end and head == new_end:
+            return
+        order = self._order
+        old_keys = order[head:old_end]
+        window = items[head:new_end]
+        keys = [self._id(item) for item in window]
         rows = self._rows
+        # The window ends before the first row after it (or the end marker).
+        last = self._end if old_end == len(order) else rows[order[old_end]].node
+        if not old_keys:  # only new rows (a first render, an add): no diff needed
+            if len(set(keys)) != len(keys) or not rows.keys().isdisjoint(keys):
+                raise ValueError(f"duplicate key in the new list: {_first_duplicate(keys, rows)!r}")
+            built = [self._new_row(key, value) for key, value in zip(keys, window, strict=True)]
+            built.reverse()
+            _insert_all(built, last)
+            order[head:old_end] = keys
+            self._items = items
+            return
+        patch = diff(old_keys, keys)  # ValueError on duplicate ids: reported, no change
+        leaving = set(patch.removed)
+        for step in patch.steps:
+            if step.action == "insert" and step.key in rows and step.key not in leaving:
+                raise ValueError(f"duplicate key in the new list: {step.key!r}")
         for key in patch.removed:
             row = rows.pop(key)
             row.scope.dispose()
             row.node.remove()
-        by_key = dict(zip(keys, items, strict=True))
+        by_key = dict(zip(keys, window, strict=True))
         if self._store is None:
             # Plain values: a kept row whose value changed is rebuilt in place.
-            for key, row in list(rows.items()):
+            for key in old_keys:
+                kept = rows.get(key)
+                if kept is None:
+                    continue
                 new_value = by_key[key]
-                if row.value is not new_value and row.value != new_value:
+                if kept.value is not new_value and kept.value != new_value:
                     fresh = self._row(key, new_value)
-                    row.node.replaceWith(fresh.node)
-                    row.scope.dispose()
+                    kept.node.replaceWith(fresh.node)
+                    kept.scope.dispose()
                     rows[key] = fresh
+        self._apply(patch.steps, by_key, last)
+        order[head:old_end] = keys
+        self._items = items
+
+    def _apply(self, steps: list[Step[Hashable]], by_key: dict[Hashable, Any], last: Any) -> None:
+        """Insert and move rows; a run of inserts before one node is one DOM call."""
+        rows = self._rows
         parent = self._end.parentNode
-        move = getattr(parent, "moveBefore", None) if patch.moves else None
+        moves = any(step.action == "move" for step in steps)
+        move = getattr(parent, "moveBefore", None) if moves else None
         if move is not None and not parent.isConnected:
             move = None
         # Without moveBefore (WebKit), insertBefore blurs a focused field in
         # a moved row: note the focus and caret here, put them back after.
-        focus = _focus_within(parent) if patch.moves and move is None else None
-        for step in patch.steps:
-            ref = self._end if step.before is None else rows[step.before].node
+        focus = _focus_within(parent) if moves and move is None else None
+        run: list[Any] = []  # new nodes, right to left, all going before run_ref
+        run_ref = last
+        run_key: Hashable = None  # the leftmost key of the run so far
+        for step in steps:
             if step.action == "insert":
-                row = rows[step.key] = self._row(step.key, by_key[step.key])
-                parent.insertBefore(row.node, ref)
-            elif move is not None:
+                node = self._new_row(step.key, by_key[step.key])
+                if run and step.before is not None and step.before == run_key:
+                    run.append(node)  # right before the run's leftmost node
+                else:
+                    _insert_all(run, run_ref)
+                    run = [node]
+                    run_ref = last if step.before is None else rows[step.before].node
+                run_key = step.key
+                continue
+            ref = last if step.before is None else rows[step.before].node
+            _insert_all(run, run_ref)
+            run = []
+            if move is not None:
                 # moveBefore keeps focus, selection and running animations;
                 # insertBefore would blur a focused input inside the row.
                 move(rows[step.key].node, ref)
             else:
                 parent.insertBefore(rows[step.key].node, ref)
+        _insert_all(run, run_ref)
         if focus is not None:
             _restore_focus(*focus)
-        self._order = keys
+
+    def _new_row(self, key: Hashable, value: Any) -> Any:
+        """Build the row of a new key; return its node (not inserted yet)."""
+        row = self._rows[key] = self._row(key, value)
+        return row.node
 
     def _row(self, key: Hashable, value: Any) -> _Row:
         scope = _Scope(self._scope)
@@ -475,6 +552,40 @@ class _Rows:
             scope = _Scope(self._scope)
             slot.nodes = [_doc().createComment(f"render_each: item {key!r} failed")]
         return _Row(slot.nodes[0], scope, value)
+
+
+# How many nodes one ``before(...)`` call takes: engines cap a call's arguments.
+_BATCH = 4096
+
+
+def _insert_all(nodes_right_to_left: list[Any], ref: Any) -> None:
+    """Insert the nodes, in their left-to-right order, right before ``ref``."""
+    if not nodes_right_to_left:
+        return
+    nodes_right_to_left.reverse()
+    for start in range(0, len(nodes_right_to_left), _BATCH):
+        ref.before(*nodes_right_to_left[start : start + _BATCH])
+
+
+def _first_duplicate(keys: list[Hashable], rows: dict[Hashable, _Row]) -> Hashable:
+    seen = set(rows)
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+def _changed_window(old: list[Any], new: list[Any]) -> tuple[int, int, int]:
+    """``(head, old_end, new_end)``: ``old[head:old_end]`` became ``new[head:new_end]``.
+
+    Outside the window both lists hold the very same objects (``is``).
+    """
+    shorter = min(len(old), len(new))
+    head = next(compress(count(), map(is_not, old, new)), shorter)
+    tail = next(compress(count(), map(is_not, reversed(old), reversed(new))), shorter)
+    tail = min(tail, shorter - head)
+    return head, len(old) - tail, len(new) - tail
 
 
 @overload

@@ -59,13 +59,16 @@ from typing import Any, Protocol, Union
 
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
+from . import _js
 from ._mount import (
+    _NOT_AWAITABLE,
     Mount,
     _bind,
     _context,
     _doc,
     _parents,
     _Scope,
+    _Slot,
     _TextBinding,
     live_bindings,
     live_scopes,
@@ -155,7 +158,13 @@ def _as_text(value: Any) -> str:
 
 
 def _attr_name(key: str) -> str:
-    return key.rstrip("_").replace("_", "-")
+    name = _ATTR_NAMES.get(key)
+    if name is None:
+        name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
+    return name
+
+
+_ATTR_NAMES: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------
@@ -246,6 +255,9 @@ class Element:
         return self.events("blur")
 
 
+_NOT_AWAITABLE.add(Element)  # a row function usually returns its element
+
+
 def _make(
     name: str,
     children: tuple[Text, ...],
@@ -260,23 +272,54 @@ def _make(
     bind: Store[Any] | None = None,
 ) -> Element:
     parent, scope = _context()
-    node = _doc().createElement(name)
-    element = Element(node, scope)
+    # Everything static goes to JS with the element in one call (_js.element_maker):
+    # a crossing costs more than the DOM work of a small element (issue 13).
+    static: list[str] = []
+    bound: list[tuple[str, Flow[Any]]] = []
+    dynamic = (
+        value is not None
+        or checked is not None
+        or disabled is not None
+        or unsafe_html is not None
+        or bind is not None
+    )
     if id is not None:
-        _attribute(scope, node, "id", id)
+        _attribute_pair(static, bound, "id", id)
     if classes is not None:
-        _classes(scope, node, classes)
+        if isinstance(classes, str):
+            static += ("class", classes)
+        elif isinstance(classes, (Flow, Mapping)):
+            dynamic = True
+        else:
+            static += ("class", _class_names(classes))
     if style is not None:
-        _attribute(scope, node, "style", style)
+        _attribute_pair(static, bound, "style", style)
     for key, attr in attrs.items():
-        _attribute(scope, node, _attr_name(key), attr)
+        _attribute_pair(static, bound, _ATTR_NAMES.get(key) or _attr_name(key), attr)
+    text: str | None = None
+    if children:
+        if len(children) == 1 and not isinstance(children[0], Flow):
+            text = "" if children[0] is None else str(children[0])
+            children = ()
+        else:
+            dynamic = True
+    if not dynamic and not bound:
+        if isinstance(parent, _Slot):  # a render_each row: inserted with its siblings
+            node = _maker()(None, name, text, *static)
+            parent.nodes.append(node)
+        else:  # nothing left to do here: JS appends it too
+            node = _maker()(parent, name, text, *static)
+        return Element(node, scope)
+    node = _maker()(None, name, text, *static)
+    element = Element(node, scope)
+    for attr_name, flow in bound:
+        _bind(scope, flow, _attribute_writer(node, attr_name))
+    if isinstance(classes, (Flow, Mapping)):
+        _classes(scope, node, classes)
     if unsafe_html is not None:
         _property(scope, node, "innerHTML", unsafe_html, _as_text)
-    if len(children) == 1 and not isinstance(children[0], Flow):
-        node.textContent = _as_text(children[0])  # one call instead of two
-    else:
-        for child in children:
-            _text_node(scope, node, child)
+    for child in children:
+        _text_node(scope, node, child)
     if value is not None:
         _value(scope, element, value)
     if checked is not None:
@@ -287,6 +330,33 @@ def _make(
         _bind_store(element, name, attrs.get("type"), bind, value, checked)
     parent.appendChild(node)
     return element
+
+
+def _attribute_pair(
+    static: list[str], bound: list[tuple[str, Flow[Any]]], name: str, value: Attr
+) -> None:
+    """Sort one attribute: a flow is bound after creation, a value set at creation."""
+    if isinstance(value, Flow):
+        bound.append((name, value))
+    elif value is not None and value is not False:  # a new element has no attribute to remove
+        static += (name, "" if value is True else str(value))
+
+
+def _attribute_writer(node: Any, name: str) -> Callable[[Any], None]:
+    def write(value: Any) -> None:
+        _set_attr(node, name, value)
+
+    return write
+
+
+_element_maker: Any = None
+
+
+def _maker() -> Any:
+    global _element_maker
+    if _element_maker is None:
+        _element_maker = _js.element_maker()
+    return _element_maker
 
 
 def _bind_store(
@@ -309,13 +379,6 @@ def _bind_store(
         element.changes.values().handled_by(store.update)
     else:
         raise TypeError(f"bind= works on input, textarea and select, not <{name}>")
-
-
-def _attribute(scope: _Scope, node: Any, name: str, value: Attr) -> None:
-    if isinstance(value, Flow):
-        _bind(scope, value, lambda v: _set_attr(node, name, v))
-    else:
-        _set_attr(node, name, value)
 
 
 def _property(
@@ -356,11 +419,15 @@ def _classes(scope: _Scope, node: Any, classes: Classes) -> None:
             elif on:
                 class_list.add(name)
     else:
-        names = [name for name in classes if name]
-        for name in names:
-            if not isinstance(name, str):
-                raise TypeError(f"classes: a list of class names holds {name!r}, not a str")
-        node.className = " ".join(names)
+        node.className = _class_names(classes)
+
+
+def _class_names(classes: Sequence[str]) -> str:
+    names = [name for name in classes if name]
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"classes: a list of class names holds {name!r}, not a str")
+    return " ".join(names)
 
 
 def _toggle(class_list: Any, name: str) -> Callable[[Any], None]:
