@@ -7,10 +7,10 @@ a time, in the order they were called; a handler that raises is reported
 (``store.errors``, the console, ``pyfritz.flows.errors``) and leaves the value
 as it was.
 
-Why the fast path: in the browser an asyncio hop costs 46-110 µs but a plain
-call 5 µs, so a sync handler called while nothing is queued is applied right
-away, synchronously, with no task. Only an async handler (and whatever
-arrives while it runs) goes through the queue, drained by one task.
+The queue that applies them is :mod:`pyfritz.update_queue` (why a sync
+update on an idle store needs no task is said there); handlers are
+:mod:`pyfritz.handlers` (``Handler``, ``HandlerMethod`` and ``handler`` are
+re-exported here).
 
 A :class:`SubStore` focuses on a part of its root through a
 :class:`~pyfritz.lenses.Lens`; it has the same API, its ``data`` emits only
@@ -40,18 +40,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-import sys
-from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
+from ._parts import MISSING, PartFlow
 from .errors import LensError
-from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
+from .handlers import Handler, HandlerMethod, Result, UpdateFn, _name_of, _takes_action, handler
+from .hot import SharedFlow, StateFlow
 from .lenses import Lens, by_id, field_lens
 from .messages import Message
 from .operators import Flow
-from .reporting import report
-from .sinks import _COMPLETE, _ERROR, _NEXT, _PLAIN
+from .update_queue import UpdateQueue
 
 if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
     from .resource import Resource
@@ -62,16 +61,6 @@ T = TypeVar("T")
 P = TypeVar("P")
 E = TypeVar("E")
 Action = TypeVar("Action")
-Action_contra = TypeVar("Action_contra", contravariant=True)
-StoreT = TypeVar("StoreT", bound="Store[Any]")
-
-# What a handler function returns: the next value, or an awaitable of it.
-Result = Union[T, Awaitable[T]]  # noqa: UP007 -- generic alias; runtime object on 3.11
-# A handler function normalised to two arguments: (current value, action).
-UpdateFn = Callable[[T, Any], Result[T]]
-# A queued update: the function on the root's value, its action, an optional
-# future for Handler.apply, and the handler (to name it in error reports).
-_Job = tuple[UpdateFn[Any], Any, "asyncio.Future[Any] | None", "Handler[Any, Any]"]
 
 
 class Store(Generic[T]):
@@ -236,152 +225,6 @@ class Store(Generic[T]):
         raise NotImplementedError
 
 
-class Handler(Generic[T, Action_contra]):
-    """An update function bound to a store; call it to enqueue an update.
-
-    Calling it (with an action, or with none) returns ``None`` at once: the
-    update is applied now if the store is idle and the function is sync,
-    otherwise in order after the updates before it. Pass it to
-    ``flow.handled_by(...)`` to apply it to every value of a flow.
-    ``await handler.apply(action)`` waits until the update is applied.
-
-    Handlers are made by :func:`handler`, :meth:`Store.handle` and
-    ``store.update``; not directly.
-    """
-
-    __slots__ = ("_fn", "_root", "_store", "name")
-
-    def __init__(self, store: Store[T], fn: UpdateFn[T], *, name: str = "") -> None:
-        self._store = store
-        self._root = store._root
-        self._fn = store._lift(fn)  # lifted once here, not on every call
-        self.name = name
-
-    @overload
-    def __call__(self: Handler[T, None]) -> None: ...
-    @overload
-    def __call__(self, action: Action_contra, /) -> None: ...
-
-    def __call__(self, action: Any = None) -> None:
-        """Enqueue this update; apply it now if the store is idle and it is sync."""
-        root = self._root
-        if root._running or root._queue:
-            root._submit((self._fn, action, None, self))
-        else:
-            root._apply_now(self._fn, action, self)
-
-    @overload
-    async def apply(self: Handler[T, None]) -> T: ...
-    @overload
-    async def apply(self, action: Action_contra, /) -> T: ...
-
-    async def apply(self, action: Any = None) -> T:
-        """Enqueue this update and return the store's value once it is applied.
-
-        Raises:
-            Exception: whatever the handler raised (it is reported as well).
-
-        Example::
-
-            person = await store.birthday.apply()
-        """
-        root_value = await self._root._submit_and_wait(self._fn, action, self)
-        return self._store._focus(root_value)
-
-    def __repr__(self) -> str:
-        return f"<Handler {self.name or '?'} of {self._store!r}>"
-
-
-class HandlerMethod(Generic[StoreT, T, Action_contra]):
-    """What :func:`handler` makes of a method: a descriptor giving a bound :class:`Handler`.
-
-    The bound handler is made once per store instance and then cached on it,
-    so ``store.birthday is store.birthday``.
-    """
-
-    def __init__(self, fn: Callable[..., Result[T]]) -> None:
-        self._fn = fn
-        self._takes_action = _takes_action(fn, skip=1)
-        self._name = fn.__name__
-        self.__doc__ = fn.__doc__
-        self.__wrapped__ = fn
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._name = name
-
-    @overload
-    def __get__(
-        self, obj: None, owner: type | None = None
-    ) -> HandlerMethod[StoreT, T, Action_contra]: ...
-    @overload
-    def __get__(self, obj: StoreT, owner: type | None = None) -> Handler[T, Action_contra]: ...
-
-    def __get__(
-        self, obj: StoreT | None, owner: type | None = None
-    ) -> HandlerMethod[StoreT, T, Action_contra] | Handler[T, Action_contra]:
-        if obj is None:
-            return self
-        if not isinstance(obj, Store):
-            raise TypeError(
-                f"@handler {self._name!r} works on methods of RootStore subclasses, "
-                f"not on {type(obj).__name__}"
-            )
-        fn = self._fn
-        update: UpdateFn[T]
-        if self._takes_action:
-
-            def update(value: T, action: Any) -> Result[T]:
-                return fn(obj, value, action)
-        else:
-
-            def update(value: T, action: Any) -> Result[T]:
-                return fn(obj, value)
-
-        bound: Handler[T, Action_contra] = Handler(obj, update, name=self._name)
-        # A non-data descriptor: the instance attribute wins on the next lookup.
-        vars(obj)[self._name] = bound
-        return bound
-
-
-@overload
-def handler(fn: Callable[[StoreT, T], Awaitable[T]], /) -> HandlerMethod[StoreT, T, object]: ...
-@overload
-def handler(fn: Callable[[StoreT, T], T], /) -> HandlerMethod[StoreT, T, object]: ...
-@overload
-def handler(
-    fn: Callable[[StoreT, T, Action], Awaitable[T]], /
-) -> HandlerMethod[StoreT, T, Action]: ...
-@overload
-def handler(fn: Callable[[StoreT, T, Action], T], /) -> HandlerMethod[StoreT, T, Action]: ...
-
-
-def handler(fn: Callable[..., Any], /) -> HandlerMethod[Any, Any, Any]:
-    """Turn a method of a :class:`RootStore` subclass into a :class:`Handler`.
-
-    The method takes ``(self, value)`` or ``(self, value, action)`` and
-    returns the next value; it may be async. ``store.method`` is then a
-    handler: call it, ``await store.method.apply(...)`` it, or pass it to
-    ``flow.handled_by``.
-
-    Example::
-
-        class Counter(RootStore[int]):
-            @handler
-            def add(self, count: int, amount: int) -> int:
-                return count + amount
-
-            @handler
-            async def reset(self, count: int) -> int:
-                await save(0)
-                return 0
-
-        counter = Counter(0)
-        counter.add(2)        # counter.current == 2
-        button.clicks.handled_by(counter.reset)
-    """
-    return HandlerMethod(fn)
-
-
 class SyncHandle(Protocol):
     """A running sync as the store knows it; :class:`pyfritz.sync.Sync` is one.
 
@@ -420,7 +263,7 @@ class SyncHandle(Protocol):
 _sync_with: Callable[..., SyncHandle] | None = None
 
 
-class RootStore(Store[T]):
+class RootStore(UpdateQueue[T], Store[T]):
     """A store that owns its value: a state flow and the queue that updates it.
 
     Args:
@@ -441,15 +284,9 @@ class RootStore(Store[T]):
     """
 
     def __init__(self, initial: T) -> None:
+        super().__init__(initial)
         self._root = self
         self._lens = None
-        self._state = MutableStateFlow(initial)
-        self._errors: MutableSharedFlow[Exception] = MutableSharedFlow()
-        self._queue: deque[_Job] = deque()
-        # True while a job runs, synchronously or in the drain task: jobs
-        # submitted meanwhile (also re-entrantly, from a collector) queue up.
-        self._running = False
-        self._task: asyncio.Task[None] | None = None
         self._update: Handler[T, T] = Handler(self, _replace, name="update")
 
     @property
@@ -504,129 +341,11 @@ class RootStore(Store[T]):
             )
         return _sync_with(self, socket, resource, mode=mode, reconnect=reconnect)
 
-    # -- the queue ------------------------------------------------------------
-
     def _lift(self, fn: UpdateFn[T]) -> UpdateFn[Any]:
         return fn
 
     def _focus(self, root_value: Any) -> T:
         return cast("T", root_value)
-
-    def _submit(self, job: _Job) -> None:
-        self._queue.append(job)
-        if not self._running:
-            self._run_queue()
-
-    def _apply_now(self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]) -> None:
-        """The hot path of an idle store: apply one update at once, with no job queued.
-
-        What ``_submit`` then ``_run_queue`` would do for a lone job, minus
-        the queue; updates that it causes meanwhile are queued and run after.
-        """
-        self._running = True
-        handed_off = False
-        try:
-            try:
-                result = fn(self._state._value, action)
-            except Exception as exc:
-                self._fail(exc, (fn, action, None, source))
-            else:
-                if type(result) not in _PLAIN and inspect.isawaitable(result):
-                    handed_off = self._hand_off(result, (fn, action, None, source))
-                else:
-                    self._state.value = cast("T", result)
-        finally:
-            if not handed_off:
-                self._running = False
-        if self._queue and not self._running:
-            self._run_queue()
-
-    async def _submit_and_wait(
-        self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]
-    ) -> Any:
-        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._submit((fn, action, waiter, source))
-        return await waiter
-
-    def _run_queue(self) -> None:
-        """Apply queued jobs synchronously until the queue is empty or one is async."""
-        self._running = True
-        handed_off = False
-        try:
-            while self._queue:
-                job = self._queue.popleft()
-                fn, action, waiter, _ = job
-                try:
-                    result = fn(self._state.value, action)
-                except Exception as exc:
-                    self._fail(exc, job)
-                    continue
-                if inspect.isawaitable(result):
-                    handed_off = self._hand_off(result, job)
-                    if handed_off:
-                        return
-                    continue
-                self._commit(result, waiter)
-        finally:
-            if not handed_off:
-                self._running = False
-
-    def _hand_off(self, pending: Awaitable[Any], job: _Job) -> bool:
-        """Start the drain task with an async job in progress; False if impossible."""
-        loop = _event_loop()
-        if loop is None:
-            if inspect.iscoroutine(pending):
-                pending.close()  # or Python warns that it was never awaited
-            self._fail(RuntimeError("an async handler needs a running event loop"), job)
-            return False
-        self._task = loop.create_task(self._drain(pending, job))
-        return True
-
-    async def _drain(self, pending: Awaitable[Any] | None, job: _Job) -> None:
-        """Finish an async job, then apply the queue in order, awaiting async jobs."""
-        try:
-            while True:
-                if pending is not None:
-                    try:
-                        result = await pending
-                    except Exception as exc:
-                        self._fail(exc, job)
-                    else:
-                        self._commit(result, job[2])
-                    pending = None
-                if not self._queue:
-                    return
-                job = self._queue.popleft()
-                fn, action, waiter, _ = job
-                try:
-                    result = fn(self._state.value, action)
-                except Exception as exc:
-                    self._fail(exc, job)
-                    continue
-                if inspect.isawaitable(result):
-                    pending = result
-                else:
-                    self._commit(result, waiter)
-        finally:
-            self._running = False
-            self._task = None
-            # Only a cancelled drain (the loop shutting down) leaves jobs behind.
-            while self._queue:
-                left = self._queue.popleft()[2]
-                if left is not None:
-                    left.cancel()
-
-    def _commit(self, value: Any, waiter: asyncio.Future[Any] | None) -> None:
-        self._state.value = value
-        if waiter is not None and not waiter.done():
-            waiter.set_result(value)
-
-    def _fail(self, exc: Exception, job: _Job) -> None:
-        report(exc, context=repr(job[3]))
-        self._errors.emit_nowait(exc)
-        waiter = job[2]
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(exc)
 
 
 class SubStore(Store[T]):
@@ -664,7 +383,7 @@ class SubStore(Store[T]):
             self._local, source = lens, root.data
         else:
             self._local, source = part, parent.data
-        self._data = cast("Flow[T]", _PartFlow(source, self._part_or_missing))
+        self._data = cast("Flow[T]", PartFlow(source, self._part_or_missing))
         self._update: Handler[T, T] = Handler(self, _replace, name="update")
 
     @property
@@ -690,7 +409,7 @@ class SubStore(Store[T]):
         try:
             return self._local.get(value)
         except LensError:
-            return _MISSING  # e.g. a list element that was removed: skip, don't fail
+            return MISSING  # e.g. a list element that was removed: skip, don't fail
 
     def _lift(self, fn: UpdateFn[T]) -> UpdateFn[Any]:
         lens = self._part
@@ -715,118 +434,5 @@ async def _set_when_done(lens: Lens[Any, T], root_value: Any, pending: Awaitable
     return lens.set(root_value, await pending)
 
 
-class _PartFlow(StateFlow[Any]):
-    """A sub-store's ``data``: one subscription upstream, shared by all its collectors.
-
-    Why shared: every row of a keyed list collects its sub-store's data, often
-    more than once; a chain per collector would run the lens once per
-    collector on every change of the parent. Shared, a change costs one lens
-    read per sub-store, and a change elsewhere in the root stops at the first
-    sub-store whose part did not change (issue 13: flat with rows on the page).
-    Connects with its first collector and lets go with its last (Svelte's
-    derived stores); a part that is gone (a removed row) is not emitted, and
-    a new collector then gets nothing until it is back.
-    """
-
-    def __init__(self, source: Flow[Any], part: Callable[[Any], object]) -> None:
-        super().__init__(_MISSING, on_start=self._connect, on_stop=self._disconnect)
-        self._source = source
-        self._part = part
-        self._upstream: Callable[[], None] | None = None
-        self._connecting = False
-
-    def __repr__(self) -> str:
-        return f"<sub-store data {self._value!r}>"
-
-    def _connect(self) -> None:
-        self._connecting = True  # the first value is the greeting's, not a push
-        try:
-            self._upstream = self._source._subscribe(self)
-        finally:
-            self._connecting = False
-        if self._upstream is None:
-            raise TypeError(f"a sub-store needs a hot source, not {self._source!r}")
-
-    def _disconnect(self) -> None:
-        upstream, self._upstream = self._upstream, None
-        self._value = _MISSING  # read afresh when a collector comes again
-        if upstream is not None:
-            upstream()
-
-    def _greet(self, sink: Any) -> None:
-        if self._value is not _MISSING:
-            self._send(sink, self._value)
-
-    # The sink of the upstream subscription.
-    def on_next(self, value: Any) -> None:
-        part = self._part(value)
-        if part is _MISSING:
-            self._value = _MISSING
-            return
-        old = self._value
-        try:
-            if old is part or (old is not _MISSING and bool(old == part)):
-                return
-        except Exception:  # uncomparable parts count as changed
-            pass
-        self._value = part
-        if self._sinks and not self._connecting:
-            self._push(_NEXT, part)
-
-    def on_error(self, exc: BaseException) -> None:
-        self._push(_ERROR, exc)
-
-    def on_complete(self) -> None:
-        self._push(_COMPLETE, None)
-
-
-class _Missing:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
-def _is_present(value: object) -> bool:
-    return value is not _MISSING
-
-
 def _replace(_value: Any, action: Any) -> Any:
     return action
-
-
-def _event_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    if sys.platform == "emscripten":
-        # Pyodide's WebLoop is the current loop even inside a sync JS event
-        # callback, where get_running_loop() may say that none is running.
-        return asyncio.get_event_loop()
-    return None
-
-
-def _takes_action(fn: Callable[..., Any], *, skip: int = 0) -> bool:
-    """Whether ``fn`` takes an action after the value (and ``skip`` leading arguments)."""
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):  # some builtins have no signature
-        return True
-    positional = 0
-    for parameter in parameters:
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            return True
-        if parameter.kind in (
-            inspect.Parameter.POSITIONAL_ONLY,
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        ):
-            positional += 1
-    return positional - skip >= 2
-
-
-def _name_of(fn: Callable[..., Any]) -> str:
-    return getattr(fn, "__qualname__", None) or repr(fn)

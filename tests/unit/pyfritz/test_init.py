@@ -80,6 +80,7 @@ def _internal(module: str, symbol: str) -> bool:
         ),
         ("pyfritz.reporting", "add_listener"),
         ("pyfritz.store", "SyncHandle"),
+        ("pyfritz.update_queue", "UpdateQueue"),  # RootStore's base
         *(
             (module, name)
             for module in ("pyfritz.sync", "pyfritz.sync_handle")
