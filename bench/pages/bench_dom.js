@@ -31,3 +31,26 @@ export function appendRows(list, count) {
   }
   return performance.now() - start;
 }
+
+// ms per append of one row to a list already holding `rows` rows, `count`
+// appends: only the appends are timed (layout is forced after each, untimed).
+export function appendCost(list, rows, count) {
+  for (let i = 0; i < rows; i++) {
+    const li = document.createElement("li");
+    li.dataset.id = `r${i}`;
+    li.textContent = `row ${i}`;
+    list.append(li);
+  }
+  void list.offsetHeight;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const li = document.createElement("li");
+    li.dataset.id = `n${i}`;
+    li.textContent = `new ${i}`;
+    list.append(li);
+    total += performance.now() - start;
+    void list.offsetHeight;
+  }
+  return total / count;
+}

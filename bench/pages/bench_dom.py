@@ -9,6 +9,11 @@
 #     rows on the page: ms per edit, against the same edit with 0 rows.
 # (d) adding 300 rows one at a time to a keyed list (layout forced after each),
 #     against raw JS appending one <li> per add.
+# (e) the cost of one add by the rows already in the list: 20 adds to a list
+#     of 10 and of 300 rows, ms per add (the update timed, layout forced after
+#     each add untimed), pyfritz and raw JS appending.
+# The first render of (b) is also made by two bare Python loops doing the
+# DOM work with no framework: the floor of any Python-driven render.
 # Variants are interleaved in rounds; round 0 is a warm-up and not counted.
 import json
 import sys
@@ -20,7 +25,7 @@ from pyodide.ffi import to_js
 from pyscript import document, window
 
 import pyfritz
-from pyfritz import RootStore
+from pyfritz import RootStore, _js
 from pyfritz.dom import div, li, p, render, render_each, ul
 
 UPDATES = 10_000
@@ -30,6 +35,8 @@ ROUNDS = 7
 EDITS = 100
 LIST_SIZES = (0, 100, 300)
 ADDS = 300
+ADD_SIZES = (10, 300)
+ADD_SAMPLE = 20
 now = js.performance.now
 
 
@@ -79,12 +86,74 @@ def pyfritz_add_rows():
     return elapsed
 
 
+def pyfritz_add_cost(rows):
+    """ms per add of one row to a keyed list already holding ``rows`` rows.
+
+    Only the update is timed (store update to DOM changed); layout is forced
+    after each add, untimed, as it grows with the list in any framework.
+    """
+    store = RootStore(Board("title", tuple((f"r{i}", f"row {i}") for i in range(rows))))
+    mount = render("#app", lambda: board_view(store))
+    todos = store.sub("todos")
+    listing = document.querySelector("#app ul")
+    _ = listing.offsetHeight
+    total = 0
+    for i in range(ADD_SAMPLE):
+        start = now()
+        todos.update((*todos.current, (f"n{i}", f"new {i}")))
+        total += now() - start
+        _ = listing.offsetHeight
+    assert listing.children.length == rows + ADD_SAMPLE
+    mount.unmount()
+    return total / ADD_SAMPLE
+
+
+def raw_add_cost(lib, rows):
+    return lib.appendCost(fresh_list(), rows, ADD_SAMPLE)
+
+
 def raw_add_rows(lib):
     stage = document.querySelector("#app")
     stage.replaceChildren()
     listing = document.createElement("ul")
     stage.append(listing)
     return lib.appendRows(listing, ADDS)
+
+
+def python_builds_rows():
+    """The same DOM calls as the raw JS rebuild, made from a Python loop (3 per row)."""
+    listing = fresh_list()
+    rows = rows_initial()
+    start = now()
+    items = []
+    for key, text in rows:
+        item = document.createElement("li")
+        item.setAttribute("data-id", key)
+        item.textContent = text
+        items.append(item)
+    listing.replaceChildren(*items)
+    _ = listing.offsetHeight
+    return now() - start
+
+
+def python_builds_rows_one_call():
+    """A Python loop making each row in one JS call, as pyfritz.dom does (_js.element_maker)."""
+    listing = fresh_list()
+    rows = rows_initial()
+    make = _js.element_maker()
+    start = now()
+    items = [make(None, "li", text, "data-id", key) for key, text in rows]
+    listing.replaceChildren(*items)
+    _ = listing.offsetHeight
+    return now() - start
+
+
+def fresh_list():
+    stage = document.querySelector("#app")
+    stage.replaceChildren()
+    listing = document.createElement("ul")
+    stage.append(listing)
+    return listing
 
 
 def rows_initial():
@@ -171,6 +240,7 @@ def raw_keyed(lib):
 PROFILES = {
     "render": lambda: pyfritz_keyed()[0],
     "adds": pyfritz_add_rows,
+    "floor": python_builds_rows_one_call,
 }
 
 
@@ -201,13 +271,19 @@ async def main():
         name: {step: [] for step in steps}
         for name in ("raw JS full rebuild", "pyfritz render_each")
     }
+    floors = {"Python loop, 3 DOM calls per row": [], "Python loop, 1 JS call per row": []}
     unrelated = {f"{rows} rows": [] for rows in LIST_SIZES}
     adds = {"raw JS appends a row": [], "pyfritz render_each": []}
+    add_cost = {f"{who}, {rows} rows": [] for who in ("pyfritz", "raw JS") for rows in ADD_SIZES}
     for round_number in range(ROUNDS + 1):
         unrelated_results = {f"{rows} rows": pyfritz_unrelated_edit(rows) for rows in LIST_SIZES}
         add_results = {
             "raw JS appends a row": raw_add_rows(lib),
             "pyfritz render_each": pyfritz_add_rows(),
+        }
+        add_cost_results = {
+            **{f"pyfritz, {rows} rows": pyfritz_add_cost(rows) for rows in ADD_SIZES},
+            **{f"raw JS, {rows} rows": raw_add_cost(lib, rows) for rows in ADD_SIZES},
         }
         results = {
             "raw JS textContent": raw_text_updates(lib),
@@ -218,8 +294,16 @@ async def main():
             "raw JS full rebuild": raw_keyed(lib),
             "pyfritz render_each": pyfritz_keyed(),
         }
+        floor_results = {
+            "Python loop, 3 DOM calls per row": python_builds_rows(),
+            "Python loop, 1 JS call per row": python_builds_rows_one_call(),
+        }
         if round_number == 0:
             continue  # warm-up
+        for name, elapsed in floor_results.items():
+            floors[name].append(elapsed)
+        for name, elapsed in add_cost_results.items():
+            add_cost[name].append(elapsed)
         for name, elapsed in results.items():
             text[name].append(UPDATES / elapsed * 1000)
         for name, times in keyed_results.items():
@@ -239,13 +323,16 @@ async def main():
         }
     ]
     for step in steps:
+        samples = {name: keyed[name][step] for name in keyed}
+        if step == steps[0]:
+            samples = {"raw JS full rebuild": samples["raw JS full rebuild"], **floors, **samples}
         metrics.append(
             {
                 "label": f"keyed list: {step}",
                 "unit": "ms",
                 "better": "lower",
                 "baseline": "raw JS full rebuild",
-                "samples": {name: keyed[name][step] for name in keyed},
+                "samples": samples,
             }
         )
     metrics.append(
@@ -264,6 +351,15 @@ async def main():
             "better": "lower",
             "baseline": "raw JS appends a row",
             "samples": adds,
+        }
+    )
+    metrics.append(
+        {
+            "label": f"one add to a keyed list, by the rows already in it ({ADD_SAMPLE} adds)",
+            "unit": "ms/add",
+            "better": "lower",
+            "baseline": f"pyfritz, {ADD_SIZES[0]} rows",
+            "samples": add_cost,
         }
     )
     result = {

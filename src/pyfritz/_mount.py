@@ -30,13 +30,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Hashable
-from itertools import compress, count
-from operator import is_not
+from itertools import count
 from typing import Any, TypeVar, overload
 
 from . import _js, operators
 from .flows import Flow, report
-from .keyed import Step, diff
+from .keyed import Step, changed_window, diff
 from .store import Store, SubStore
 from .views import ListView
 
@@ -448,7 +447,7 @@ class _Rows:
         # is diffed, so adding, removing or changing one row of a long list
         # costs one row (issue 13), not one Python step per row. The scans
         # run in C (map/compress), a few ns per element.
-        head, old_end, new_end = _changed_window(old_items, items)
+        head, old_end, new_end = changed_window(old_items, items)
         if head == old_end and head == new_end:
             return
         order = self._order
@@ -461,8 +460,10 @@ class _Rows:
         if not old_keys:  # only new rows (a first render, an add): no diff needed
             if len(set(keys)) != len(keys) or not rows.keys().isdisjoint(keys):
                 raise ValueError(f"duplicate key in the new list: {_first_duplicate(keys, rows)!r}")
-            built = [self._new_row(key, value) for key, value in zip(keys, window, strict=True)]
-            built.reverse()
+            built = [
+                self._new_row(key, value, index)
+                for index, key, value in zip(count(head), keys, window, strict=False)
+            ]
             _insert_all(built, last)
             order[head:old_end] = keys
             self._items = items
@@ -513,13 +514,13 @@ class _Rows:
                 if run and step.before is not None and step.before == run_key:
                     run.append(node)  # right before the run's leftmost node
                 else:
-                    _insert_all(run, run_ref)
+                    _insert_all(run[::-1], run_ref)
                     run = [node]
                     run_ref = last if step.before is None else rows[step.before].node
                 run_key = step.key
                 continue
             ref = last if step.before is None else rows[step.before].node
-            _insert_all(run, run_ref)
+            _insert_all(run[::-1], run_ref)
             run = []
             if move is not None:
                 # moveBefore keeps focus, selection and running animations;
@@ -527,19 +528,27 @@ class _Rows:
                 move(rows[step.key].node, ref)
             else:
                 parent.insertBefore(rows[step.key].node, ref)
-        _insert_all(run, run_ref)
+        _insert_all(run[::-1], run_ref)
         if focus is not None:
             _restore_focus(*focus)
 
-    def _new_row(self, key: Hashable, value: Any) -> Any:
+    def _new_row(self, key: Hashable, value: Any, index: int | None = None) -> Any:
         """Build the row of a new key; return its node (not inserted yet)."""
-        row = self._rows[key] = self._row(key, value)
+        row = self._rows[key] = self._row(key, value, index)
         return row.node
 
-    def _row(self, key: Hashable, value: Any) -> _Row:
+    def _row(self, key: Hashable, value: Any, index: int | None = None) -> _Row:
         scope = _Scope(self._scope)
         slot = _Slot()
-        arg = value if self._store is None else self._store.sub_by_id(self._id, key)
+        store = self._store
+        arg: Any
+        if store is None:
+            arg = value
+        elif isinstance(store, Store):
+            # Its element is at ``index`` of the list: its lens looks there first.
+            arg = store._element(self._id, key, index)
+        else:
+            arg = store.sub_by_id(self._id, key)
         try:
             _build(slot, scope, self._item, arg)
             if len(slot.nodes) != 1:
@@ -558,13 +567,10 @@ class _Rows:
 _BATCH = 4096
 
 
-def _insert_all(nodes_right_to_left: list[Any], ref: Any) -> None:
-    """Insert the nodes, in their left-to-right order, right before ``ref``."""
-    if not nodes_right_to_left:
-        return
-    nodes_right_to_left.reverse()
-    for start in range(0, len(nodes_right_to_left), _BATCH):
-        ref.before(*nodes_right_to_left[start : start + _BATCH])
+def _insert_all(nodes: list[Any], ref: Any) -> None:
+    """Insert the nodes, in order, right before ``ref``: one DOM call per batch."""
+    for start in range(0, len(nodes), _BATCH):
+        ref.before(*nodes[start : start + _BATCH])
 
 
 def _first_duplicate(keys: list[Hashable], rows: dict[Hashable, _Row]) -> Hashable:
@@ -574,18 +580,6 @@ def _first_duplicate(keys: list[Hashable], rows: dict[Hashable, _Row]) -> Hashab
             return key
         seen.add(key)
     return None
-
-
-def _changed_window(old: list[Any], new: list[Any]) -> tuple[int, int, int]:
-    """``(head, old_end, new_end)``: ``old[head:old_end]`` became ``new[head:new_end]``.
-
-    Outside the window both lists hold the very same objects (``is``).
-    """
-    shorter = min(len(old), len(new))
-    head = next(compress(count(), map(is_not, old, new)), shorter)
-    tail = next(compress(count(), map(is_not, reversed(old), reversed(new))), shorter)
-    tail = min(tail, shorter - head)
-    return head, len(old) - tail, len(new) - tail
 
 
 @overload

@@ -274,6 +274,7 @@ def _make(
     parent, scope = _context()
     # Everything static goes to JS with the element in one call (_js.element_maker):
     # a crossing costs more than the DOM work of a small element (issue 13).
+    # This runs once per element of every row of a keyed list, hence inlined.
     static: list[str] = []
     bound: list[tuple[str, Flow[Any]]] = []
     dynamic = (
@@ -295,22 +296,28 @@ def _make(
     if style is not None:
         _attribute_pair(static, bound, "style", style)
     for key, attr in attrs.items():
-        _attribute_pair(static, bound, _ATTR_NAMES.get(key) or _attr_name(key), attr)
+        attr_name = _ATTR_NAMES.get(key) or _attr_name(key)
+        if isinstance(attr, Flow):
+            bound.append((attr_name, attr))
+        elif attr is not None and attr is not False:
+            static += (attr_name, "" if attr is True else str(attr))
     text: str | None = None
     if children:
-        if len(children) == 1 and not isinstance(children[0], Flow):
-            text = "" if children[0] is None else str(children[0])
+        child = children[0]
+        if len(children) == 1 and not isinstance(child, Flow):
+            text = "" if child is None else str(child)
             children = ()
         else:
             dynamic = True
+    make = _element_maker or _maker()
     if not dynamic and not bound:
-        if isinstance(parent, _Slot):  # a render_each row: inserted with its siblings
-            node = _maker()(None, name, text, *static)
+        if type(parent) is _Slot:  # a render_each row: inserted with its siblings
+            node = make(None, name, text, *static)
             parent.nodes.append(node)
         else:  # nothing left to do here: JS appends it too
-            node = _maker()(parent, name, text, *static)
+            node = make(parent, name, text, *static)
         return Element(node, scope)
-    node = _maker()(None, name, text, *static)
+    node = make(None, name, text, *static)
     element = Element(node, scope)
     for attr_name, flow in bound:
         _bind(scope, flow, _attribute_writer(node, attr_name))

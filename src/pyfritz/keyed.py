@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Hashable, Sequence
+from itertools import compress, count
+from operator import is_not
 from typing import Generic, Literal, NamedTuple, TypeVar
 
-__all__ = ["Patch", "Step", "diff", "longest_increasing_run"]
+__all__ = ["Patch", "Step", "changed_window", "diff", "longest_increasing_run"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -92,6 +94,28 @@ def diff(old: Sequence[K], new: Sequence[K]) -> Patch[K]:
             steps.append(Step(key, "move", before))
         before = key
     return Patch(removed, steps)
+
+
+def changed_window(old: Sequence[object], new: Sequence[object]) -> tuple[int, int, int]:
+    """``(head, old_end, new_end)``: ``old[head:old_end]`` became ``new[head:new_end]``.
+
+    Before and after that window both lists hold the very same objects
+    (``is``), so whatever was made for them stays valid. Why: adding,
+    removing or changing one element of a long list (of immutable values,
+    as stores hold) then costs one element, not one Python step per element:
+    the scans run in C (``map``/``compress``), a few ns per element.
+
+    Example::
+
+        a, b, c, d = "abcd"
+        changed_window([a, b, c], [a, d, c])   # (1, 2, 2): b became d
+        changed_window([a, b], [a, b, c])      # (2, 2, 3): c was added
+    """
+    shorter = min(len(old), len(new))
+    head = next(compress(count(), map(is_not, old, new)), shorter)
+    tail = next(compress(count(), map(is_not, reversed(old), reversed(new))), shorter)
+    tail = min(tail, shorter - head)
+    return head, len(old) - tail, len(new) - tail
 
 
 def longest_increasing_run(values: Sequence[int]) -> list[int]:

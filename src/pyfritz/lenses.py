@@ -198,14 +198,21 @@ def by_id(id_fn: Callable[[T], object], id_value: object) -> Lens[list[T], T]:
     """
     path = f"[{id_value!r}]"
     # Where the element was last found. Rows of a keyed list each hold such a
-    # lens and all read it on every change: checking the remembered position
-    # first keeps that linear in the rows instead of quadratic.
+    # lens and read it when their element changes: checking the remembered
+    # position first, then its neighbours (one element added or removed
+    # before it) and the last one (a new row of a list that grows at the
+    # end), keeps a read O(1) in the usual cases instead of O(rows).
     last = [0]
 
     def index(whole: list[T]) -> int:
         hint = last[0]
-        if hint < len(whole) and id_fn(whole[hint]) == id_value:
+        size = len(whole)
+        if hint < size and id_fn(whole[hint]) == id_value:
             return hint
+        for i in (hint + 1, hint - 1, size - 1):
+            if 0 <= i < size and id_fn(whole[i]) == id_value:
+                last[0] = i
+                return i
         for i, element in enumerate(whole):
             if id_fn(element) == id_value:
                 last[0] = i
@@ -223,4 +230,31 @@ def by_id(id_fn: Callable[[T], object], id_value: object) -> Lens[list[T], T]:
             return cast("list[T]", tuple(new))
         return new
 
-    return Lens(get, set_, path=path)
+    return _ById(get, set_, path=path, id_fn=id_fn, id_value=id_value, last=last)
+
+
+class _ById(Lens[list[T], T]):
+    """What :func:`by_id` makes: it also says which id it looks for, so that a
+    sub-store of a list element can be told about changes to that element only
+    (``pyfritz._parts.Routes``)."""
+
+    __slots__ = ("_last", "id_fn", "id_value")
+
+    def __init__(
+        self,
+        getter: Callable[[list[T]], T],
+        setter: Callable[[list[T], T], list[T]],
+        *,
+        path: str,
+        id_fn: Callable[[T], object],
+        id_value: object,
+        last: list[int],
+    ) -> None:
+        super().__init__(getter, setter, path=path)
+        self.id_fn = id_fn
+        self.id_value = id_value
+        self._last = last
+
+    def seek(self, index: int) -> None:
+        """Look at ``index`` first next time (``render_each`` knows where a row's element is)."""
+        self._last[0] = index

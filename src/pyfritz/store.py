@@ -40,16 +40,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
-from ._parts import MISSING, PartFlow
+from ._parts import MISSING, PartFlow, Routes, Upstream
 from .errors import LensError
 from .handlers import Handler, HandlerMethod, Result, UpdateFn, _name_of, _takes_action, handler
 from .hot import SharedFlow, StateFlow
-from .lenses import Lens, by_id, field_lens
+from .lenses import Lens, _ById, by_id, field_lens
 from .messages import Message
 from .operators import Flow
+from .sinks import Sink, Unsubscribe
 from .update_queue import UpdateQueue
 
 if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
@@ -74,6 +75,9 @@ class Store(Generic[T]):
     # root's value to this store's value (None on the root itself).
     _root: RootStore[Any]
     _lens: Lens[Any, T] | None
+    # The routes of this store's list to its elements' sub-stores, by id
+    # function; made while one of them is collected (see _parts.Routes).
+    _element_routes: dict[Callable[[Any], object], Routes] | None = None
 
     @property
     def data(self) -> Flow[T]:
@@ -196,7 +200,16 @@ class Store(Generic[T]):
             todo = todos_store.sub_by_id(lambda t: t.id, "t1")
             todo.sub("done").update(True)
         """
-        return self.sub(cast("Lens[T, Any]", by_id(id_fn, id_value)))
+        return self._element(id_fn, id_value, None)
+
+    def _element(
+        self, id_fn: Callable[[Any], object], id_value: object, index: int | None
+    ) -> SubStore[Any]:
+        """``sub_by_id``, looking at ``index`` first (a row of ``render_each`` knows it)."""
+        lens = by_id(id_fn, id_value)
+        if index is not None and isinstance(lens, _ById):
+            lens.seek(index)
+        return self.sub(cast("Lens[T, Any]", lens))
 
     async def settled(self) -> T:
         """Wait until the root has no update queued or running, then return the value.
@@ -378,18 +391,26 @@ class SubStore(Store[T]):
         self._root = root
         self._lens = self._part = lens
         self.path = lens.path
-        source: Flow[Any]
-        if parent is None or part is None:
-            self._local, source = lens, root.data
-        else:
-            self._local, source = part, parent.data
-        self._data = cast("Flow[T]", PartFlow(source, self._part_or_missing))
-        self._update: Handler[T, T] = Handler(self, _replace, name="update")
+        # What ``data`` follows: the root, or the parent, through ``_local``.
+        self._owner: Store[Any] = root if parent is None or part is None else parent
+        self._local = lens if parent is None or part is None else part
+        # Made on first use: a keyed list makes a sub-store per row, and many
+        # rows never write (``update``) or are only read once (``data``).
+        self._data: Flow[T] | None = None
+        self._update_handler: Handler[T, T] | None = None
 
     @property
     def data(self) -> Flow[T]:
         """The part as a flow: the current part at once, then every change of it."""
-        return self._data
+        data = self._data
+        if data is None:
+            local = self._local
+            upstream: Upstream = self._owner.data
+            if isinstance(local, _ById) and _hashable(local.id_value):
+                # A list element: hear of the list's changes to it only.
+                upstream = _Route(self._owner, local.id_fn, local.id_value)
+            data = self._data = cast("Flow[T]", PartFlow(upstream, self._part_or_missing))
+        return data
 
     @property
     def current(self) -> T:
@@ -399,7 +420,10 @@ class SubStore(Store[T]):
     @property
     def update(self) -> Handler[T, T]:
         """The handler that replaces the part with its action."""
-        return self._update
+        handler = self._update_handler
+        if handler is None:
+            handler = self._update_handler = Handler(self, _replace, name="update")
+        return handler
 
     def __repr__(self) -> str:
         return f"<SubStore {self.path!r} of {self._root!r}>"
@@ -436,3 +460,40 @@ async def _set_when_done(lens: Lens[Any, T], root_value: Any, pending: Awaitable
 
 def _replace(_value: Any, action: Any) -> Any:
     return action
+
+
+class _Route:
+    """One element's way into the :class:`~pyfritz._parts.Routes` of its list store."""
+
+    __slots__ = ("_id_fn", "_key", "_store")
+
+    def __init__(self, store: Store[Any], id_fn: Callable[[Any], object], key: Hashable) -> None:
+        self._store = store
+        self._id_fn = id_fn
+        self._key = key
+
+    def _subscribe(self, sink: Sink[Any]) -> Unsubscribe:
+        store, id_fn = self._store, self._id_fn
+        routes = store._element_routes
+        if routes is None:
+            routes = store._element_routes = {}
+        route = routes.get(id_fn)
+        if route is None:
+            data = store.data
+            if not isinstance(data, StateFlow):
+                raise TypeError(f"a sub-store needs a hot source, not {data!r}")
+
+            def forget() -> None:
+                if routes.get(id_fn) is route:
+                    del routes[id_fn]
+
+            route = routes[id_fn] = Routes(data, id_fn, forget)
+        return route.subscribe(self._key, sink)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

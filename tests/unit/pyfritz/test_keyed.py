@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyfritz.keyed import Patch, Step, diff, longest_increasing_run
+from pyfritz.keyed import Patch, Step, changed_window, diff, longest_increasing_run
 
 
 def apply(old: list[str], patch: Patch[str]) -> list[str]:
@@ -107,3 +107,29 @@ def test_patch_turns_old_into_new_with_minimal_moves(old: list[str], new: list[s
     assert [s.key for s in patch.steps if s.action == "insert"] == [
         key for key in reversed(new) if key not in old
     ]
+
+
+def test_changed_window_finds_one_add_change_or_removal() -> None:
+    a, b, c, d = (object() for _ in range(4))
+    assert changed_window([a, b], [a, b, c]) == (2, 2, 3)
+    assert changed_window([a, b, c], [a, d, c]) == (1, 2, 2)
+    assert changed_window([a, b, c], [a, c]) == (1, 2, 1)
+    assert changed_window([a, b], [a, b]) == (2, 2, 2)
+    assert changed_window([], [a]) == (0, 0, 1)
+
+
+@given(st.lists(st.integers(0, 5), max_size=12), st.lists(st.integers(0, 5), max_size=12))
+def test_changed_window_leaves_only_the_same_objects_outside(
+    old: list[int], new: list[int]
+) -> None:
+    pool = [object() for _ in range(6)]  # identity, not equality, is what counts
+    old_objects, new_objects = [pool[i] for i in old], [pool[i] for i in new]
+    head, old_end, new_end = changed_window(old_objects, new_objects)
+    assert old_objects[:head] == new_objects[:head]
+    assert old_objects[old_end:] == new_objects[new_end:]
+    assert head <= old_end <= len(old) and head <= new_end <= len(new)
+    # The window is the smallest: one more element on either side would differ.
+    if head < min(old_end, new_end):
+        assert old_objects[head] is not new_objects[head]
+    if old_end > head and new_end > head:
+        assert old_objects[old_end - 1] is not new_objects[new_end - 1]

@@ -6,14 +6,20 @@ The DOM itself is exercised in real Chromium by tests/e2e/test_dom.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
+from fakes import fake_dom
+from fakes.fake_dom import FakeDocument, FakeNode
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyfritz import flows
 from pyfritz._mount import _bind, _build, _Scope, live_bindings, live_scopes, on_dispose
-from pyfritz.dom import div, tag
+from pyfritz.dom import div, li, render, render_each, tag, ul
 from pyfritz.flows import MutableStateFlow, flow
+from pyfritz.store import RootStore, SubStore
 
 
 def test_a_state_flow_binding_writes_the_current_value_then_each_change() -> None:
@@ -153,3 +159,87 @@ def test_an_async_render_function_is_refused_with_what_to_do_instead() -> None:
 
     with pytest.raises(TypeError, match=r"page is an async function\. Do the async work"):
         _build(object(), _Scope(None), page)
+
+
+# --- render_each on a fake DOM ------------------------------------------------
+
+
+def keyed_rows(document: FakeDocument) -> list[FakeNode]:
+    (listing,) = document.app.children
+    return [node for node in listing.children if "data-key" in node.attributes]
+
+
+def test_a_first_render_inserts_every_row_in_one_dom_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = fake_dom.install(monkeypatch)
+    items = MutableStateFlow([(f"k{i}", f"row {i}") for i in range(3)])
+    mount = render(
+        "#app",
+        lambda: ul_each(items),
+    )
+    assert document.insert_calls == 1
+    assert [node.textContent for node in keyed_rows(document)] == ["row 0", "row 1", "row 2"]
+    before = keyed_rows(document)
+    items.value = [*items.value, ("k3", "row 3")]
+    assert keyed_rows(document)[:3] == before  # the very same nodes
+    assert document.insert_calls == 2
+    mount.unmount()
+
+
+def ul_each(items: MutableStateFlow[list[tuple[str, str]]]) -> None:
+    with ul():
+        render_each(items, id=lambda pair: pair[0], item=lambda pair: li(pair[1], data_key=pair[0]))
+
+
+KEY_ORDERS = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=8)
+
+
+@given(st.lists(KEY_ORDERS, min_size=1, max_size=5), st.sets(st.sampled_from("abcdefgh")))
+def test_render_each_shows_every_list_in_order_and_keeps_unchanged_rows(
+    orders: list[list[str]], changed: set[str]
+) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        document = fake_dom.install(monkeypatch)
+        values = {key: (key, key) for key in "abcdefgh"}  # the same objects each time
+        items = MutableStateFlow([values[key] for key in "abc"])
+        mount = render("#app", lambda: ul_each(items))
+        for order in orders:
+            shown = {node.attributes["data-key"]: node for node in keyed_rows(document)}
+            for key in changed & set(order):
+                values[key] = (key, key + "*")  # a new value: its row is rebuilt
+            items.value = [values[key] for key in order]
+            rows = keyed_rows(document)
+            assert [node.attributes["data-key"] for node in rows] == order
+            assert [node.textContent for node in rows] == [values[key][1] for key in order]
+            for node in rows:
+                key = node.attributes["data-key"]
+                if key in shown and key not in changed:
+                    assert node is shown[key]
+            changed = set()
+        mount.unmount()
+        assert document.app.children == []
+
+
+def test_store_rows_hear_only_of_their_own_element(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = fake_dom.install(monkeypatch)
+    store = RootStore(tuple((f"k{i}", f"row {i}") for i in range(4)))
+    built: list[str] = []
+
+    def row(pair: SubStore[tuple[str, str]]) -> None:
+        built.append(pair.current[0])
+        li(pair.data.map(lambda p: p[1]), data_key=pair.current[0])
+
+    mount = render("#app", lambda: each_store(store, row))
+    texts = lambda: [node.children[0].data for node in keyed_rows(document)]  # noqa: E731
+    assert texts() == ["row 0", "row 1", "row 2", "row 3"]
+    store.update((*store.current, ("k4", "row 4")))
+    store.update(tuple((k, "two") if k == "k2" else (k, t) for k, t in store.current))
+    store.update(store.current[1:])
+    assert texts() == ["row 1", "two", "row 3", "row 4"]
+    assert built == ["k0", "k1", "k2", "k3", "k4"]  # no row rebuilt
+    mount.unmount()
+    assert store.data.subscriber_count == 0
+
+
+def each_store(store: RootStore[Any], row: Callable[[Any], None]) -> None:
+    with ul():
+        render_each(store, id=lambda pair: pair[0], item=row)

@@ -525,7 +525,9 @@ async def test_a_sub_stores_data_reads_its_part_once_per_change_for_all_collecto
     late = watch_values(row.sub("text").data)
     reads.clear()
     store.update((Todo("a", "uno"),))
-    assert reads == ["a"]  # one lens read, however many collect
+    # The list's routes read the changed element's id before and after; the
+    # row's lens reads it once, however many collect.
+    assert reads == ["a", "a", "a"]
     assert first == second == [Todo("a", "one"), Todo("a", "uno")]
     assert late == ["one", "uno"]
 
@@ -534,3 +536,55 @@ async def test_sub_by_id_on_a_tuple_keeps_a_tuple() -> None:
     store = RootStore((Todo("a", "one"),))
     store.sub_by_id(todo_id, "a").update(Todo("a", "uno"))
     assert store.current == (Todo("a", "uno"),)
+
+
+# --- list elements: changes routed by id (issue 13) ------------------------------
+
+
+async def test_adding_an_element_reaches_no_other_elements_sub_store() -> None:
+    reads: list[str] = []
+
+    def counted_id(todo: Todo) -> str:
+        reads.append(todo.id)
+        return todo.id
+
+    store = RootStore(tuple(Todo(key, key) for key in "abc"))
+    rows = [store.sub_by_id(counted_id, key) for key in "abc"]
+    seen = [watch_values(row.data) for row in rows]
+    reads.clear()
+    store.update((*store.current, Todo("d", "new")))
+    assert reads == ["d"]  # the list's routes read the new element's id, no row reads
+    reads.clear()
+    store.update(tuple(replace(t, text="changed") if t.id == "b" else t for t in store.current))
+    assert reads == ["b", "b", "b"]  # the routes: the old and new element; b's row: once
+    assert seen == [[Todo("a", "a")], [Todo("b", "b"), Todo("b", "changed")], [Todo("c", "c")]]
+
+
+async def test_element_sub_stores_follow_moves_and_removals() -> None:
+    store = RootStore([Todo("a", "one"), Todo("b", "two"), Todo("c", "three")])
+    b = store.sub_by_id(todo_id, "b")
+    seen = watch_values(b.data)
+    store.update(store.current[::-1])
+    store.update([*store.current[:1], replace(store.current[1], text="deux"), *store.current[2:]])
+    store.update([t for t in store.current if t.id != "b"])
+    store.update([*store.current, Todo("b", "back")])
+    assert seen == [Todo("b", "two"), Todo("b", "deux"), Todo("b", "back")]
+
+
+async def test_elements_with_unhashable_ids_are_followed_too() -> None:
+    store = RootStore([Todo("a", "one"), Todo("b", "two")])
+    listed = store.sub_by_id(lambda todo: [todo.id], ["b"])  # no route: follows the list
+    odd = store.sub_by_id(lambda todo: {"a"} if todo.id == "a" else todo.id, "b")
+    seen, seen_odd = watch_values(listed.data), watch_values(odd.data)
+    store.update([Todo("a", "uno"), Todo("b", "deux")])  # an id that cannot be hashed: all told
+    assert seen == seen_odd == [Todo("b", "two"), Todo("b", "deux")]
+
+
+async def test_a_lists_routes_go_with_the_last_element_collector() -> None:
+    store = RootStore([Todo("a", "one")])
+    row = store.sub_by_id(todo_id, "a")
+    task = row.data.on_each(lambda _: None).watch()
+    assert store._element_routes and store.data.subscriber_count == 1
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert store._element_routes == {} and store.data.subscriber_count == 0
