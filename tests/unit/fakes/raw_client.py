@@ -46,23 +46,47 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _ipv4_sockets() -> Iterator[tuple[str, int, str, int, str, int, int]]:
+    """Each IPv4 TCP socket: local and remote address and port, state, send and receive queue."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        (local, local_port), (remote, remote_port) = (f.split(":") for f in fields[1:3])
+        sent, received = fields[4].split(":")
+        yield (
+            _ip(local), int(local_port, 16), _ip(remote), int(remote_port, 16),
+            fields[3], int(sent, 16), int(received, 16),
+        )  # fmt: skip
+
+
+def _ip(hex_address: str) -> str:
+    return ".".join(str(int(hex_address[i : i + 2], 16)) for i in (6, 4, 2, 0))  # little-endian
+
+
 def unread(port: int, addresses: set[str]) -> list[int]:
     """Bytes received but not yet read by the client sockets from ``addresses`` to ``port``.
 
-    One number per established IPv4 connection to the local ``port`` whose
+    One number per established connection to the local ``port`` whose
     client end is bound to one of ``addresses``: what the kernel holds for a
     client that has not read it yet (``rx_queue`` of ``/proc/net/tcp``).
     """
-    found = []
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote = fields[1].split(":"), fields[2].split(":")
-        if int(remote[1], 16) != port or fields[3] != "01":
-            continue
-        ip = ".".join(str(int(local[0][i : i + 2], 16)) for i in (6, 4, 2, 0))  # little-endian
-        if ip in addresses:
-            found.append(int(fields[4].split(":")[1], 16))
-    return found
+    return [
+        received
+        for local, _, _, remote_port, state, _, received in _ipv4_sockets()
+        if remote_port == port and state == "01" and local in addresses
+    ]
+
+
+def unsent(port: int, addresses: set[str]) -> list[int]:
+    """Bytes the server on local ``port`` has written, not yet taken by clients at ``addresses``.
+
+    One number per established connection (``tx_queue`` of the server's end):
+    what the kernel holds for a client, beyond what the server process holds.
+    """
+    return [
+        sent
+        for _, local_port, remote, _, state, sent, _ in _ipv4_sockets()
+        if local_port == port and state == "01" and remote in addresses
+    ]
 
 
 def established(port: int) -> int:

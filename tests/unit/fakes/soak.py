@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from .raw_client import RawClient, SyncProcess, cpu_seconds, unread
+from .raw_client import RawClient, SyncProcess, cpu_seconds, unread, unsent
 
 __all__ = ["SoakResult", "soak"]
 
@@ -56,7 +55,10 @@ class SoakResult:
     #: Clients that never read, and how many of them the server cut off.
     never_reading: int = 0
     never_reading_cut: int = 0
-    #: Why the server cut clients off (its log), reason -> count.
+    #: For those not cut off: the bytes the kernel holds unsent for them, together.
+    never_reading_unsent: int = 0
+    #: Why the server's limits cut clients off (its log), reason -> count; a
+    #: client that never answers the keepalive ping is closed by uvicorn instead.
     cut_offs: dict[str, int] = field(default_factory=dict)
     #: This process's event-loop lag, sampled: median and largest, in seconds.
     lag_median: float = 0.0
@@ -75,10 +77,13 @@ class SoakResult:
         return (
             f"{self.good} good clients, {self.puts} puts, {self.acked} acknowledged, "
             f"{len(self.refused)} refused, {len(self.lost)} lost, failures {self.failures}; "
-            f"never-reading clients cut off: {self.never_reading_cut} of {self.never_reading}; "
-            f"server cut-offs {self.cut_offs}; RSS start {self.rss_start / MIB:.1f} MiB, peak "
-            f"{self.rss_peak / MIB:.1f} MiB, end {self.rss_end / MIB:.1f} MiB; hostile "
-            f"clients' answers {self.hostile_answers}; clients' process: event-loop lag median "
+            f"never-reading clients cut off: {self.never_reading_cut} of {self.never_reading} "
+            "(by the limits or the server's keepalive ping; the kernel holds "
+            f"{self.never_reading_unsent / 1024:.0f} KiB unsent for the others); "
+            f"cut-offs by the limits (server log) {self.cut_offs}; RSS start "
+            f"{self.rss_start / MIB:.1f} MiB, peak {self.rss_peak / MIB:.1f} MiB, end "
+            f"{self.rss_end / MIB:.1f} MiB; hostile clients' answers {self.hostile_answers}; "
+            "clients' process: event-loop lag median "
             f"{self.lag_median * 1000:.0f} ms, max {self.lag_max * 1000:.0f} ms, unread in the "
             f"kernel max {self.unread_max / 1024:.0f} KiB per good client, "
             f"{self.unread_total_max / 1024:.0f} KiB all; CPU {self.cpu_clients:.1f} s clients, "
@@ -195,26 +200,20 @@ def _never_reading(server: SyncProcess, n: int) -> RawClient:
     return client
 
 
-def _closed_by_server(client: RawClient) -> bool:
-    """Whether the server has closed or reset ``client``'s connection (nothing is read)."""
-    # tcpi_state, the first byte of struct tcp_info: 1 is ESTABLISHED; a close
-    # or reset from the server moves the socket to CLOSE_WAIT or CLOSE.
-    info = client.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
-    return info[0] != 1
+async def _cut_off(port: int, addresses: set[str], within: float) -> int:
+    """How many clients at ``addresses`` the server cut off, waiting ``within`` s for the last.
 
-
-async def _cut_off(clients: list[RawClient], within: float) -> int:
-    """How many of ``clients`` the server cut off, waiting ``within`` seconds for the last ones.
-
-    Reading would make them readers, so nothing is read: the kernel's view
-    of each socket tells whether the server closed it.
+    Nothing is read from them (reading would make them readers): the
+    server's end of each socket tells. A close leaves it in FIN_WAIT (while
+    the client has not read up to the FIN, its own end still looks open), an
+    abort removes it.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while True:
-        cut = sum(map(_closed_by_server, clients))
-        if cut == len(clients) or loop.time() > deadline:
-            return cut
+        served = len(unsent(port, addresses))
+        if not served or loop.time() > deadline:
+            return len(addresses) - served
         await asyncio.sleep(0.2)  # the kernel announces nothing: look again
 
 
@@ -293,7 +292,9 @@ async def soak(
         result.never_reading = len(stuck)
         # Cut off during the run, or once what they were sent stops fitting in
         # the kernel's buffers: within a write timeout and a close timeout.
-        result.never_reading_cut = await _cut_off(stuck, cut_within)
+        stuck_addresses = {_address(n)[0] for n, role in enumerate(roles) if role == "never reads"}
+        result.never_reading_cut = await _cut_off(server.port, stuck_addresses, cut_within)
+        result.never_reading_unsent = sum(unsent(server.port, stuck_addresses))
         for client in stuck:
             client.close()
     result.rss_end = server.rss
