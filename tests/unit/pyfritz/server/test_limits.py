@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from pyfritz.server import CLOSE_TOO_SLOW, Hub, Limits, Session, SqliteStorage, sync_app
-from pyfritz.server.limits import ConnectionCounter, TokenBucket
+from pyfritz.server.limits import ConnectionCounter, QueueMemory, TokenBucket, longest_stalled
 
 
 async def send(session: Session, **frame: Any) -> None:
@@ -127,6 +127,43 @@ async def test_stored_bytes_are_counted_from_the_database_at_start(tmp_path: Pat
     assert await again.get("b") == (2, [1, 2, 3])
     assert await again.storage.stored_bytes() == 22 + 7
     await again.close()
+
+
+def test_queue_memory_counts_an_object_once_until_its_last_queue_lets_go() -> None:
+    memory = QueueMemory(limit=100)
+    shared, other = "s" * 10, "o" * 10
+    memory.hold(shared, 60)
+    memory.hold(shared, 60)  # the same frame for a second follower: no new bytes
+    assert memory.used == 60
+    assert memory.fits(shared, 60)  # queued once more, it costs nothing
+    assert not memory.fits(other, 41)
+    memory.hold(other, 40)
+    memory.release(shared)
+    assert memory.used == 100
+    memory.release(shared)
+    assert memory.used == 40
+    memory.release(other)
+    assert memory.used == 0
+
+
+class _Queue:
+    def __init__(self, queued: int, waiting_since: float | None) -> None:
+        self.queued = queued
+        self.waiting_since = waiting_since
+
+    def stalled_for(self, now: float) -> float:
+        return 0.0 if self.waiting_since is None else now - self.waiting_since
+
+
+def test_longest_stalled_picks_the_client_that_reads_least_not_the_longest_queue() -> None:
+    reading = _Queue(900_000, waiting_since=9.9)  # a long queue, but its write just began
+    stuck = _Queue(1_000, waiting_since=1.0)  # a short one, waiting for 9 s
+    fresh = _Queue(500_000, waiting_since=None)  # nothing waiting yet
+    assert longest_stalled([reading, stuck, fresh], now=10.0) is stuck
+    assert longest_stalled([reading, fresh], now=10.0) is reading
+    longer = _Queue(600_000, waiting_since=None)
+    assert longest_stalled([fresh, longer], now=10.0) is longer  # none waits: the longer queue
+    assert longest_stalled([_Queue(0, waiting_since=0.0)], now=10.0) is None  # nothing queued
 
 
 def test_connection_counter_counts_in_total_and_per_address() -> None:
