@@ -437,10 +437,11 @@ class _Rows:
         self._store = store
         self._rows: dict[Hashable, _Row] = {}
         self._order: list[Hashable] = []
-        self._items: list[Any] = []
+        self._items: list[Any] | tuple[Any, ...] = []
 
     def update(self, items: Any) -> None:
-        items = list(items)
+        if type(items) is not tuple:
+            items = list(items)  # a copy: a list may be changed in place after
         old_items = self._items
         # Elements that are the very same objects at the start and at the end
         # of both lists keep their rows as they are: only the window between
