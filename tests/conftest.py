@@ -8,13 +8,21 @@ loop is running"), so an ``async def`` test collected after a browser test
 failed, its coroutine never awaited. Running the browser tests last keeps
 ``pytest`` at the repository root (``testpaths = ["tests"]``) equal to
 ``make unit`` followed by ``make e2e``.
+
+Hypothesis runs without its per-example wall-clock deadline: on a busy 2-core
+machine an example that takes 30 ms when idle can take 400 ms, and a test
+must fail on behaviour, never on how loaded the machine was.
 """
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 __all__: list[str] = []
+
+settings.register_profile("pyfritz", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("pyfritz")
 
 
 @pytest.hookimpl(trylast=True)
