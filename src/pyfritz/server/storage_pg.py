@@ -89,6 +89,7 @@ __all__ = [
     "CHANNEL",
     "NOTIFY_LIMIT",
     "PG_SCHEMA_VERSION",
+    "QUERY_TIMEOUT",
     "RECONNECT_INITIAL",
     "RECONNECT_MAX",
     "PostgresStorage",
@@ -109,10 +110,11 @@ _SQLSTATE_FULL = "PF001"
 RECONNECT_INITIAL = 0.05
 #: Longest wait between reconnection attempts, in seconds.
 RECONNECT_MAX = 2.0
-# How long a query may take before the database counts as unreachable. A
-# per-connection setting rather than a timeout around each acquire: that would
-# cost an extra task (event-loop turns) per put.
-_QUERY_TIMEOUT = 10.0
+#: How long a query may take, in seconds, before the database counts as
+#: unreachable. asyncpg's per-connection ``command_timeout`` rather than a
+#: timeout around each query: that would cost an extra task (event-loop turns)
+#: per put.
+QUERY_TIMEOUT = 10.0
 
 # The parts of pyfritz_put every version has: check, write, notify.
 _PUT_WRITE = """
@@ -260,6 +262,10 @@ class PostgresStorage:
         dsn: a ``postgresql://user:password@host:port/dbname`` URL (anything
             asyncpg's ``connect`` takes).
         pool_size: connections for loads and commits (besides the LISTEN one).
+        query_timeout: seconds a load or commit may take; a database that
+            hangs longer (a lock held elsewhere, a stalled network) is treated
+            as unavailable (:class:`~pyfritz.server.errors.StorageUnavailable`)
+            instead of holding the put and its client forever.
 
     The constructor does no I/O; :meth:`open` connects, creates or checks the
     schema and starts listening.
@@ -269,11 +275,16 @@ class PostgresStorage:
         hub = Hub(PostgresStorage("postgresql://sync@db.internal/app"))
     """
 
-    def __init__(self, dsn: str, *, pool_size: int = 4) -> None:
+    def __init__(
+        self, dsn: str, *, pool_size: int = 4, query_timeout: float = QUERY_TIMEOUT
+    ) -> None:
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1, not {pool_size}")
+        if not query_timeout > 0:
+            raise ValueError(f"query_timeout must be positive, not {query_timeout}")
         self.dsn = dsn
         self.pool_size = pool_size
+        self.query_timeout = query_timeout
         self._listener: Listener | None = None
         self._pool: asyncpg.Pool | None = None
         self._listen: asyncpg.Connection | None = None
@@ -306,7 +317,12 @@ class PostgresStorage:
             raise StorageError(f"cannot connect to {_redacted(self.dsn)}: {exc}") from exc
         try:
             await _migrate(connection)
-            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size)
+            self._pool = await asyncpg.create_pool(
+                self.dsn,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=self.query_timeout,
+            )
             await self._start_listening(connection)
         except BaseException:
             await connection.close()

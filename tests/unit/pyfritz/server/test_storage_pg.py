@@ -322,6 +322,35 @@ async def test_puts_while_the_database_is_down_are_refused_and_change_nothing(
     await hub.close()
 
 
+async def test_a_put_held_by_a_lock_elsewhere_times_out_as_unavailable(pg_url: str) -> None:
+    hub = Hub(PostgresStorage(pg_url, query_timeout=0.5))
+    client = Follower(hub)
+    await client.join()
+    await client.put("kept", seq=1)
+    await client.wait_for(lambda: client.last == (1, "kept"))
+    other = await asyncpg.connect(pg_url)
+    try:
+        # Another service holds the row: the put waits for its lock...
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("SELECT 1 FROM pyfritz_entities WHERE id = 'p1' FOR UPDATE")
+        with pytest.raises(StorageUnavailable, match="saving 'p1'"):
+            # ... no longer than query_timeout (the test's own bound is far longer).
+            await asyncio.wait_for(client.put("held", seq=2), TIMEOUT)
+        await transaction.rollback()
+    finally:
+        await other.close()
+    assert await db_row(pg_url) == (1, "kept")
+    await client.put("after", seq=3)
+    await client.wait_for(lambda: client.last == (2, "after"))
+    await hub.close()
+
+
+def test_the_query_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="query_timeout must be positive"):
+        PostgresStorage("postgresql://localhost/x", query_timeout=0)
+
+
 async def test_the_schema_is_created_once_with_its_version(pg_url: str) -> None:
     first, second = PostgresStorage(pg_url), PostgresStorage(pg_url)
     hubs = [Hub(first), Hub(second)]
