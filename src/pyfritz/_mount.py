@@ -191,8 +191,12 @@ def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) ->
     finally:
         del _parents[depth:]
         _scope = saved
-    if result is None or type(result) in _NOT_AWAITABLE:
-        return  # the usual results, told apart without the dearer checks below
+    if result is not None and type(result) not in _NOT_AWAITABLE:
+        _check_result(fn, result)
+
+
+def _check_result(fn: Callable[..., object], result: object) -> None:
+    """Refuse what an async render function returns; a running task is fine."""
     if isinstance(result, asyncio.Future):
         # A lambda ending in `.handled_by(...)` or `.watch()` returns the
         # collector's task: it is already running, owned like any binding.
@@ -461,11 +465,7 @@ class _Rows:
         if not old_keys:  # only new rows (a first render, an add): no diff needed
             if len(set(keys)) != len(keys) or not rows.keys().isdisjoint(keys):
                 raise ValueError(f"duplicate key in the new list: {_first_duplicate(keys, rows)!r}")
-            built = [
-                self._new_row(key, value, index)
-                for index, key, value in zip(count(head), keys, window, strict=False)
-            ]
-            _insert_all(built, last)
+            _insert_all(self._new_rows(keys, window, head), last)
             order[head:old_end] = keys
             self._items = items
             return
@@ -533,6 +533,57 @@ class _Rows:
         if focus is not None:
             _restore_focus(*focus)
 
+    def _new_rows(self, keys: list[Hashable], values: list[Any], head: int) -> list[Any]:
+        """Build the rows of new keys, the ``head``-th element of the list first.
+
+        What :meth:`_row` does for one row, for many in one loop: a first
+        render builds a thousand rows, and each step saved here is saved
+        a thousand times (issue 13).
+        """
+        global _scope
+        item, owner, store, id_fn = self._item, self._scope, self._store, self._id
+        element = store._element if isinstance(store, Store) else None
+        rows = self._rows
+        slot = _Slot()
+        saved, depth = _scope, len(_parents)
+        _parents.append(slot)
+        built: list[Any] = []
+        try:
+            for index, key, value in zip(count(head), keys, values, strict=False):
+                scope = _scope = _Scope(owner)
+                nodes = slot.nodes = []
+                try:
+                    if store is None:
+                        result = item(value)
+                    elif element is not None:
+                        # Its element is at ``index``: its lens looks there first.
+                        result = item(element(id_fn, key, index))
+                    else:
+                        result = item(store.sub_by_id(id_fn, key))
+                    del _parents[depth + 1 :]  # a `with` left open by a failure
+                    if result is not None and type(result) not in _NOT_AWAITABLE:
+                        _check_result(item, result)
+                    if len(nodes) != 1:
+                        raise ValueError(
+                            f"a render_each item must build exactly one element, got {len(nodes)}"
+                        )
+                    node = nodes[0]
+                except Exception as exc:
+                    del _parents[depth + 1 :]
+                    node, scope = self._failed(key, scope, exc)
+                rows[key] = _Row(node, scope, value)
+                built.append(node)
+        finally:
+            del _parents[depth:]
+            _scope = saved
+        return built
+
+    def _failed(self, key: Hashable, scope: _Scope, exc: Exception) -> tuple[Any, _Scope]:
+        """A row that failed to build: reported, shown as a comment, its scope gone."""
+        report(exc, f"pyfritz.dom: render_each item {key!r}")
+        scope.dispose()
+        return _doc().createComment(f"render_each: item {key!r} failed"), _Scope(self._scope)
+
     def _new_row(self, key: Hashable, value: Any, index: int | None = None) -> Any:
         """Build the row of a new key; return its node (not inserted yet)."""
         row = self._rows[key] = self._row(key, value, index)
@@ -557,10 +608,8 @@ class _Rows:
                     f"a render_each item must build exactly one element, got {len(slot.nodes)}"
                 )
         except Exception as exc:
-            report(exc, f"pyfritz.dom: render_each item {key!r}")
-            scope.dispose()
-            scope = _Scope(self._scope)
-            slot.nodes = [_doc().createComment(f"render_each: item {key!r} failed")]
+            node, scope = self._failed(key, scope, exc)
+            return _Row(node, scope, value)
         return _Row(slot.nodes[0], scope, value)
 
 

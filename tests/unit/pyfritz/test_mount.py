@@ -243,3 +243,34 @@ def test_store_rows_hear_only_of_their_own_element(monkeypatch: pytest.MonkeyPat
 def each_store(store: RootStore[Any], row: Callable[[Any], None]) -> None:
     with ul():
         render_each(store, id=lambda pair: pair[0], item=row)
+
+
+def test_a_row_that_fails_is_reported_and_shown_as_a_comment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = fake_dom.install(monkeypatch)
+    scopes = live_scopes()
+    reported: list[BaseException] = []
+    unsubscribe = flows.errors._subscribe(_Collect(reported))
+    items = MutableStateFlow(["a", "bad", "c"])
+
+    def row(key: str) -> None:
+        if key == "bad":
+            with li(data_key=key):
+                raise KeyError(key)  # inside an open `with`: the parents are restored
+        li(key, data_key=key)
+
+    mount = render("#app", lambda: each_plain(items, row))
+    items.value = ["a", "bad", "c", "d"]
+    (listing,) = document.app.children
+    assert [node.tagName for node in listing.children] == ["LI", "#COMMENT", "LI", "LI", "#COMMENT"]
+    assert [type(exc) for exc in reported] == [KeyError]
+    assert unsubscribe is not None
+    unsubscribe()
+    mount.unmount()
+    assert live_scopes() == scopes
+
+
+def each_plain(items: MutableStateFlow[list[str]], row: Callable[[str], None]) -> None:
+    with ul():
+        render_each(items, id=str, item=row)
