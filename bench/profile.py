@@ -1,6 +1,6 @@
 """Profile a bench page in Chromium: where the main thread's time goes, by function.
 
-``python -m bench.profile bench_websocket "profile=pyfritz on_each (sync)"`` serves the
+``python -m bench.profile bench_websocket "profile=burst pyfritz on_each (sync)"`` serves the
 bench pages as ``python -m bench`` does, opens ``/harness.html?py=<page>&...``,
 waits for ``<body data-ready>``, starts the V8 sampling profiler (Chrome
 DevTools Protocol, 50 µs interval), resolves the page's ``window.profileGo``,

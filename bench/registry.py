@@ -78,7 +78,12 @@ BENCHES: dict[str, Bench] = {
                 "**Round trip**: 1,000 sequential request/responses against "
                 "`/ws/echo` per round, each timed from send to handled reply. "
                 "Variants run interleaved in rounds, each on a fresh connection, "
-                "after one warm-up round that is not counted. **Handler cost**: "
+                "after one warm-up round that is not counted. **Request/response**: "
+                "1,000 in a row, each as users write it: `await session.send(x)`, then "
+                "the coroutine awaits the reply (a future that a sync `on_each` "
+                "collector completes, or `await anext(...)` of the messages' iterator), "
+                "against an async JS function awaiting a Promise that `onmessage` "
+                "resolves. **Handler cost**: "
                 "JavaScript calls each variant's `onmessage` 10,000 times in a loop "
                 "with a plain event, no network: what the Python layer adds per message."
             ),

@@ -60,6 +60,26 @@ export function roundTrips(ws, n) {
   });
 }
 
+/** Request/response times (ms): an async function sends, then awaits a Promise of the reply. */
+export async function requests(ws, n) {
+  let pending = null;
+  ws.onmessage = (event) => {
+    const resolve = pending;
+    pending = null;
+    if (resolve !== null) resolve(event.data);
+  };
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const reply = new Promise((resolve) => { pending = resolve; });
+    ws.send(`ping ${i}`);
+    await reply;
+    times.push(performance.now() - started);
+  }
+  ws.onmessage = null;
+  return times;
+}
+
 /** Call `ws.onmessage` `n` times in a row with a plain event (no network). */
 export function dispatch(ws, n) {
   const handler = ws.onmessage;

@@ -42,11 +42,16 @@ async def raw_burst(lib):
     return rate
 
 
-async def raw_trips(lib):
+async def raw_times(lib, run):
+    """ms per exchange of ``run(ws, TRIPS)``, a JS function over an echo socket."""
     ws = await lib.open(ECHO_URL)
-    times = await lib.roundTrips(ws, TRIPS)
+    times = await run(ws, TRIPS)
     ws.close()
     return list(times.to_py())
+
+
+async def raw_trips(lib):
+    return await raw_times(lib, lib.roundTrips)
 
 
 # -- PyScript's pyscript.WebSocket -------------------------------------------------
@@ -189,6 +194,50 @@ async def pyfritz_async_trips(lib):
     return times
 
 
+# -- request/response as users write it: await send, then await the reply -------------
+
+
+async def raw_requests(lib):
+    return await raw_times(lib, lib.requests)
+
+
+async def pyfritz_future_requests(lib):
+    """A coroutine awaits a future that a sync ``on_each`` collector completes."""
+    async with websocket(ECHO_URL).connect() as session:
+        loop = asyncio.get_running_loop()
+        pending = [None]
+
+        def on_reply(text):
+            future = pending[0]
+            if future is not None and not future.done():
+                future.set_result(text)
+
+        task = session.messages.body.on_each(on_reply).watch()
+        times = []
+        for i in range(TRIPS):
+            started = now()
+            pending[0] = loop.create_future()
+            await session.send(f"ping {i}")
+            await pending[0]
+            times.append(now() - started)
+        task.cancel()
+    return times
+
+
+async def pyfritz_anext_requests(lib):
+    """A coroutine awaits ``anext()`` of the messages' iterator after each send."""
+    async with websocket(ECHO_URL).connect() as session:
+        replies = aiter(session.messages.body)
+        times = []
+        for i in range(TRIPS):
+            started = now()
+            await session.send(f"ping {i}")
+            await anext(replies)
+            times.append(now() - started)
+        await replies.aclose()
+    return times
+
+
 # -- handler cost without the network: JS calls onmessage in a loop ----------------
 
 
@@ -247,6 +296,11 @@ BURSTS = {
     "pyfritz on_each (sync)": pyfritz_burst,
     "pyfritz async for": pyfritz_async_burst,
 }
+REQUESTS = {
+    "raw JS awaiting a Promise": raw_requests,
+    "pyfritz future from on_each": pyfritz_future_requests,
+    "pyfritz await anext()": pyfritz_anext_requests,
+}
 DISPATCHES = {
     "raw JS onmessage": raw_dispatch,
     "pyscript.WebSocket": pyscript_dispatch,
@@ -267,9 +321,15 @@ def status(text):
 async def measure(lib):
     bursts = {name: [] for name in BURSTS}
     trips = {name: [] for name in TRIP_VARIANTS}
+    requests = {name: [] for name in REQUESTS}
     dispatches = {name: [] for name in DISPATCHES}
     for round_ in range(ROUNDS + 1):
-        groups = ((BURSTS, bursts), (TRIP_VARIANTS, trips), (DISPATCHES, dispatches))
+        groups = (
+            (BURSTS, bursts),
+            (TRIP_VARIANTS, trips),
+            (REQUESTS, requests),
+            (DISPATCHES, dispatches),
+        )
         for variants, samples in groups:
             names = list(variants)
             shift = round_ % len(names)
@@ -306,6 +366,13 @@ async def measure(lib):
                 "samples": trips,
             },
             {
+                "label": f"request/response, {TRIPS:,} in a row: await send, await the reply",
+                "unit": "ms",
+                "better": "lower",
+                "baseline": "raw JS awaiting a Promise",
+                "samples": requests,
+            },
+            {
                 "label": f"handler cost, onmessage called {BURST:,} times from JS (no network)",
                 "unit": "µs/message",
                 "better": "lower",
@@ -323,18 +390,28 @@ def publish(element_id, text):
     document.body.append(out)
 
 
-async def profile(lib, name):
-    """``?profile=<burst variant>``, for ``python -m bench.profile``: bursts of one variant.
+PROFILED = {
+    **{f"burst {name}": run for name, run in BURSTS.items()},
+    **{f"trips {name}": run for name, run in TRIP_VARIANTS.items()},
+    **{f"requests {name}": run for name, run in REQUESTS.items()},
+}
 
-    One warm-up burst, then ``<body data-ready>``; the driver starts the
-    profiler and resolves ``window.profileGo``; three bursts follow.
+
+async def profile(lib, name):
+    """``?profile=<kind> <variant>``, for ``python -m bench.profile``: three runs of one variant.
+
+    ``kind`` is ``burst``, ``trips`` or ``requests``; one warm-up run, then
+    ``<body data-ready>``; the driver starts the profiler and resolves
+    ``window.profileGo``; three runs follow.
     """
-    run = BURSTS[name]
+    run = PROFILED[name]
     await run(lib)
     go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
     document.body.dataset.ready = ""
     await go
-    return {"variant": name, "msg/s": [await run(lib) for _ in range(3)]}
+    results = [await run(lib) for _ in range(3)]
+    medians = [sorted(r)[len(r) // 2] if isinstance(r, list) else r for r in results]
+    return {"variant": name, "medians": medians}
 
 
 async def main():
