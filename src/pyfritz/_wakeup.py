@@ -1,24 +1,39 @@
-"""Wake ``async for`` collectors from a microtask, not from an event-loop task (browser only).
+"""Resume a task from a microtask when the future it awaits completes (browser only).
 
 Why: Pyodide's event loop runs every ``call_soon`` callback as a browser task
 (a ``MessageChannel`` message, and under JSPI one more hop before Python
-runs), ≈ 46-110 µs each (DESIGN.md section 5). An ``async for`` over
-WebSocket messages pays that once per wake-up: the future it waits on is
-completed inside the message event, and only then is its task stepped.
-Here that future runs its callbacks (the task's wake-up) in a microtask
-instead: right after the JS event's own code, before the browser does
-anything else, with asyncio's semantics intact (the task is stepped by
-asyncio's own wake-up, outside any other task, in its context; cancelling
-works as with any future).
+runs), ≈ 46-110 µs each (DESIGN.md section 5). A coroutine that awaits a
+future pays that once per wake-up: the future is completed inside a JS event
+(a WebSocket message pushed to a sync ``on_each`` collector that calls
+``set_result``, or to an ``async for`` collector's buffer), asyncio schedules
+the waiting task's wake-up with ``loop.call_soon``, and only a later browser
+task steps it. Here that one kind of callback, a task's wake-up after the
+future it awaits is done (``Task.__wakeup``; ``task_wakeup`` in C), runs in a
+microtask instead: right after the JS event's own code, before the browser
+does anything else. So ``await session.send(x)`` followed by ``await`` of
+the reply's future, or ``async for`` over messages, resumes in the reply's
+own turn.
+
+asyncio's semantics are kept: the wake-up still runs later than
+``set_result`` (never inside it), outside any other task, in the task's
+context, as an :class:`asyncio.Handle` (cancelling it works, an exception goes
+to the loop's exception handler); wake-ups keep their order among
+themselves. What changes is only that they no longer wait behind callbacks
+queued earlier with ``call_soon`` (asyncio promises FIFO order for
+``call_soon`` callbacks, not between a wake-up and unrelated callbacks).
+``asyncio.sleep(0)`` and every other ``call_soon`` still go through the
+event loop, so a task that yields with ``sleep(0)`` lets the browser run.
+A step started from a microtask is not one Pyodide can suspend, so
+``pyodide.ffi.run_sync`` (JSPI) fails there: await the promise instead.
 
 Guard against starving the page: one microtask drain runs at most
-``_MAX_DRAIN`` callbacks (a collector that feeds its own source would
-otherwise never let the browser paint); the rest go through the event loop.
+``_MAX_DRAIN`` wake-ups (tasks waking each other in a ring would otherwise
+never let the browser paint); the rest go through the event loop.
 
 Importing this module installs it when running in the browser (Pyodide's
-``sys.platform`` is ``emscripten``); the edge modules that make ``async
-for`` sources (:mod:`pyfritz.websocket`, :mod:`pyfritz.events`) import it.
-On CPython it installs nothing unless :func:`install` is called.
+``sys.platform`` is ``emscripten``); the edge modules whose events complete
+futures (:mod:`pyfritz.websocket`, :mod:`pyfritz.events`) import it. On
+CPython it installs nothing unless :func:`install` is called (tests).
 """
 
 from __future__ import annotations
@@ -31,29 +46,28 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _js
-from .reporting import report
-from .sinks import _loop, set_waiter_factory
+from .sinks import _loop
 
-__all__ = ["install"]
+__all__ = ["after_this_call", "install", "uninstall"]
 
 _MAX_DRAIN = 1000
 
-_Callback = tuple[Callable[[Any], object], Any, contextvars.Context]
-_pending: deque[_Callback] = deque()
+# A task's wake-up callback: the C Task's bound ``task_wakeup``, the Python
+# Task's ``_Task__wakeup``; ``__self__`` is the task.
+_WAKEUP_NAMES = frozenset({"task_wakeup", "_Task__wakeup"})
+
+_pending: deque[asyncio.Handle] = deque()
+# Run at the start of the next drain, before any wake-up (after_this_call).
+_first: deque[Callable[[], object]] = deque()
 _scheduled = False
+# The loop patched by install() and its own call_soon.
+_installed: tuple[asyncio.AbstractEventLoop, Callable[..., asyncio.Handle]] | None = None
 
 
-class _MicrotaskFuture(asyncio.futures._PyFuture):  # type: ignore[misc,name-defined]
-    """An asyncio future whose done callbacks run in a microtask."""
-
-    def _Future__schedule_callbacks(self) -> None:
-        callbacks = self._callbacks[:]
-        if not callbacks:
-            return
-        self._callbacks[:] = []
-        for callback, context in callbacks:
-            _pending.append((callback, self, context))
-        _schedule()
+def _is_wakeup(callback: Callable[..., object]) -> bool:
+    return getattr(callback, "__name__", None) in _WAKEUP_NAMES and isinstance(
+        getattr(callback, "__self__", None), asyncio.Task
+    )
 
 
 def _schedule() -> None:
@@ -66,28 +80,97 @@ def _schedule() -> None:
 def _drain() -> None:
     global _scheduled
     _scheduled = False
+    if _installed is None:
+        return
+    loop, call_soon = _installed
+    # Pyodide's own handles claim the running loop first (with JSPI each call
+    # from JS may run on a thread state of its own); a task step needs it.
+    install_running_loop = getattr(loop, "_install_running_loop", None)
+    if install_running_loop is not None:
+        install_running_loop()
+    while _first:
+        fn = _first.popleft()
+        try:
+            fn()
+        except Exception as exc:  # a clean-up must never raise into the browser
+            loop.call_exception_handler({"message": "pyfritz: after a JS call", "exception": exc})
     for _ in range(_MAX_DRAIN):
         if not _pending:
             return
-        callback, future, context = _pending.popleft()
-        try:
-            context.run(callback, future)
-        except Exception as exc:  # a wake-up must never raise into the browser
-            report(exc, "pyfritz: waking an async for collector")
+        handle = _pending.popleft()
+        if not handle.cancelled():
+            handle._run()  # as the loop runs a handle: errors go to its exception handler
     # Still more: hand the rest to the event loop, so the browser gets a turn.
-    loop = _loop()
     while _pending:
-        callback, future, context = _pending.popleft()
-        loop.call_soon(callback, future, context=context)
+        handle = _pending.popleft()
+        if not handle.cancelled():
+            call_soon(handle._run)
 
 
-def _waiter() -> asyncio.Future[None]:
-    return _MicrotaskFuture(loop=_loop())
+def after_this_call(fn: Callable[[], object]) -> None:
+    """Run ``fn()`` once the current JS call has returned, before any task it woke resumes.
+
+    For clean-up that must not run inside the JS callback calling us (e.g.
+    destroying that callback's proxy) but must be done before the code
+    awaiting the event goes on: a microtask ahead of the wake-ups when
+    installed, else the loop's ``call_soon`` (ahead of them in FIFO order).
+    """
+    if _installed is None:
+        _loop().call_soon(fn)
+        return
+    _first.append(fn)
+    _schedule()
 
 
-def install() -> None:
-    """Make ``async for`` collectors wake from microtasks (done on import in the browser)."""
-    set_waiter_factory(_waiter)
+def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Wake ``loop``'s (the current loop's) tasks from microtasks; done on import in the browser.
+
+    Example::
+
+        _wakeup.install()     # tests, with a fake ``js`` that has queueMicrotask
+        ...
+        _wakeup.uninstall()
+    """
+    global _installed
+    loop = _loop() if loop is None else loop
+    if _installed is not None:
+        if _installed[0] is loop:
+            return
+        uninstall()
+    call_soon = loop.call_soon
+
+    def call_soon_or_wake(
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        if not _is_wakeup(callback):
+            return call_soon(callback, *args, context=context)
+        handle = asyncio.Handle(callback, args, loop, context)
+        _pending.append(handle)
+        _schedule()
+        return handle
+
+    # An attribute of this loop object only: asyncio's futures look call_soon
+    # up on their loop, so every future of this loop takes this path.
+    loop.call_soon = call_soon_or_wake  # type: ignore[method-assign,assignment]
+    _installed = (loop, call_soon)
+
+
+def uninstall() -> None:
+    """Undo :func:`install`; wake-ups still queued go to the event loop."""
+    global _installed
+    if _installed is None:
+        return
+    loop, call_soon = _installed
+    _installed = None
+    del loop.call_soon  # back to the class's method
+    while _first:
+        call_soon(_first.popleft())
+    while _pending:
+        handle = _pending.popleft()
+        if not handle.cancelled():
+            call_soon(handle._run)
 
 
 if sys.platform == "emscripten":

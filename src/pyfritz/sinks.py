@@ -78,23 +78,10 @@ def _noop() -> None:
     return None
 
 
-def _plain_waiter() -> asyncio.Future[None]:
-    return asyncio.Future(loop=_loop())
-
-
-# Makes the future an ``async for`` collector waits on; the browser edge
-# (pyfritz._wakeup) puts in one whose wake-up runs in a microtask.
-_waiter_factory: Callable[[], asyncio.Future[None]] = _plain_waiter
-
-
 def _new_waiter() -> asyncio.Future[None]:
-    return _waiter_factory()
-
-
-def set_waiter_factory(factory: Callable[[], asyncio.Future[None]] | None) -> None:
-    """Make ``async for`` collectors wait on ``factory()`` futures (``None``: plain ones)."""
-    global _waiter_factory
-    _waiter_factory = _plain_waiter if factory is None else factory
+    # A plain future: in the browser, the task awaiting it is woken from a
+    # microtask once it is done (pyfritz._wakeup), not from a loop task.
+    return asyncio.Future(loop=_loop())
 
 
 # Results that are never awaitable, checked first: inspect.isawaitable falls

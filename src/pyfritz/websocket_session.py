@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
-from . import _js
+from . import _js, _wakeup
 from .errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
 from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
 from .links import _check_close
@@ -411,8 +411,9 @@ class Session:
         self._unhold()
         proxies, self._proxies = self._proxies, ()
         # We are inside the onclose proxy's call: destroying a Pyodide proxy
-        # while JS is still calling it is unsafe, so destroy them right after.
-        asyncio.get_event_loop().call_soon(_destroy_all, proxies)
+        # while JS is still calling it is unsafe, so destroy them right after,
+        # before whoever awaits the close resumes (``live_proxies()`` is 0 then).
+        _wakeup.after_this_call(lambda: _destroy_all(proxies))
 
     @staticmethod
     def _resolve(waiters: list[asyncio.Future[Any]], result: Any) -> None:

@@ -1,34 +1,40 @@
-"""Unit tests of pyfritz._wakeup: async for woken from a microtask, on a fake ``js``."""
+"""Unit tests of pyfritz._wakeup: tasks woken from a microtask, on a fake ``js``."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from fakes.fake_js import FakeJs, install
 from fakes.loop import settle
 
-from pyfritz import _wakeup, sinks
+from pyfritz import _wakeup
 from pyfritz.flows import MutableSharedFlow
 
 
 @pytest.fixture
 async def fake_js(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeJs]:
     fake = install(monkeypatch)
+    loop = asyncio.get_running_loop()
+
+    def queue_microtask(fn: Callable[[], object]) -> None:
+        # The browser runs microtasks when the current task's code is done:
+        # here, after the current loop callback, unless a test's "JS event"
+        # runs them itself before it returns.
+        fake.microtasks.append(fn)
+        loop.call_soon(fake.run_microtasks)
+
+    fake.queueMicrotask = queue_microtask
     _wakeup.install()
     yield fake
-    sinks.set_waiter_factory(None)
-    # A failed test may leave a task waiting on a microtask future: only
-    # run_microtasks() wakes it, so end such tasks here, not at loop close.
+    # A failed test may leave a wake-up queued for a microtask: uninstall
+    # hands it to the loop, so such tasks end here, not at loop close.
+    _wakeup.uninstall()
     left = asyncio.all_tasks() - {asyncio.current_task()}
     for task in left:
         task.cancel()
-    for _ in range(50):
-        fake.run_microtasks()
-        if all(task.done() for task in left):
-            break
-        await asyncio.sleep(0)
+    await settle(lambda: all(task.done() for task in left))
 
 
 def as_a_js_event(fake_js: FakeJs, source: MutableSharedFlow[int], *values: int) -> None:
@@ -59,16 +65,37 @@ async def test_async_for_is_woken_in_the_microtask_after_the_event(fake_js: Fake
     assert got == [1, 2, 3]
 
 
-async def test_the_wake_up_runs_in_the_microtask_not_in_a_later_loop_step(
+async def test_a_task_awaiting_a_future_resumes_in_the_microtask_not_in_a_later_loop_step(
     fake_js: FakeJs,
 ) -> None:
-    future = _wakeup._waiter()
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
     seen: list[str] = []
-    future.add_done_callback(lambda f: seen.append(f.result()))
-    future.set_result("done")
-    assert seen == [] and len(fake_js.microtasks) == 1
-    fake_js.run_microtasks()
-    assert seen == ["done"]
+
+    async def request() -> None:
+        seen.append(await future)
+
+    task = asyncio.create_task(request())
+    await settle(lambda: bool(future._callbacks))  # the task awaits the future
+
+    def reply() -> None:  # a JS event: a sync on_each collector completes the future
+        future.set_result("pong")
+        assert seen == [] and len(fake_js.microtasks) == 1  # later, never inside set_result
+        fake_js.run_microtasks()  # the event's microtask checkpoint
+        assert seen == ["pong"]
+
+    loop.call_soon(reply)
+    await asyncio.wait_for(task, 5)
+    assert seen == ["pong"]
+
+
+async def test_other_call_soon_callbacks_still_go_through_the_loop(fake_js: FakeJs) -> None:
+    ran: list[str] = []
+    asyncio.get_running_loop().call_soon(ran.append, "callback")
+    await asyncio.sleep(0)  # sleep(0) steps the task through the loop, too
+    assert fake_js.microtasks == []
+    await settle(lambda: ran == ["callback"])
+    assert ran == ["callback"]
 
 
 async def test_a_task_waiting_on_it_can_be_cancelled(fake_js: FakeJs) -> None:
@@ -87,16 +114,65 @@ async def test_a_task_waiting_on_it_can_be_cancelled(fake_js: FakeJs) -> None:
     assert source.subscriber_count == 0
 
 
-async def test_one_drain_runs_a_bounded_number_then_hands_the_rest_to_the_loop(
+async def test_one_drain_wakes_a_bounded_number_then_hands_the_rest_to_the_loop(
     fake_js: FakeJs,
 ) -> None:
-    # A collector feeding its own source must not keep the browser from painting.
+    # Tasks waking each other must not keep the browser from painting.
+    loop = asyncio.get_running_loop()
+    count = _wakeup._MAX_DRAIN + 5
+    futures: list[asyncio.Future[None]] = [loop.create_future() for _ in range(count)]
     ran: list[int] = []
-    futures = [_wakeup._waiter() for _ in range(_wakeup._MAX_DRAIN + 5)]
-    for i, future in enumerate(futures):
-        future.add_done_callback(lambda _, i=i: ran.append(i))
-        future.set_result(None)
-    fake_js.run_microtasks()
-    assert len(ran) == _wakeup._MAX_DRAIN
-    await settle(lambda: len(ran) == len(futures))
-    assert ran == list(range(len(futures)))
+
+    async def wait(i: int) -> None:
+        await futures[i]
+        ran.append(i)
+
+    tasks = [asyncio.create_task(wait(i)) for i in range(count)]
+    await settle(lambda: all(future._callbacks for future in futures))
+
+    def event() -> None:
+        for future in futures:
+            future.set_result(None)
+        fake_js.run_microtasks()
+        assert len(ran) == _wakeup._MAX_DRAIN
+
+    loop.call_soon(event)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert ran == list(range(count))
+
+
+async def test_uninstall_puts_back_the_loops_own_call_soon(fake_js: FakeJs) -> None:
+    loop = asyncio.get_running_loop()
+    _wakeup.uninstall()
+    assert "call_soon" not in vars(loop)
+    future: asyncio.Future[None] = loop.create_future()
+    waiter = asyncio.create_task(asyncio.wait_for(future, 5))
+    await settle(lambda: bool(future._callbacks))
+    future.set_result(None)
+    await waiter
+    assert fake_js.microtasks == []
+
+
+async def test_after_this_call_runs_before_the_tasks_the_call_woke(fake_js: FakeJs) -> None:
+    # A session's close: its waiters are woken, its proxies destroyed after
+    # the JS call, and whoever awaited the close sees them destroyed.
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+    order: list[str] = []
+
+    async def wait_closed() -> None:
+        await closed
+        order.append("resumed")
+
+    task = asyncio.create_task(wait_closed())
+    await settle(lambda: bool(closed._callbacks))
+
+    def on_close() -> None:  # the JS onclose event
+        closed.set_result(None)
+        _wakeup.after_this_call(lambda: order.append("clean-up"))
+        assert order == []
+        fake_js.run_microtasks()
+
+    loop.call_soon(on_close)
+    await asyncio.wait_for(task, 5)
+    assert order == ["clean-up", "resumed"]
