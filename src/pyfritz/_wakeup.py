@@ -7,17 +7,18 @@ future pays that once per wake-up: the future is completed inside a JS event
 (a WebSocket message pushed to a sync ``on_each`` collector that calls
 ``set_result``, or to an ``async for`` collector's buffer), asyncio schedules
 the waiting task's wake-up with ``loop.call_soon``, and only a later browser
-task steps it. Here that one kind of callback, a task's wake-up after the
-future it awaits is done (``Task.__wakeup``; ``task_wakeup`` in C), runs in a
-microtask instead: right after the JS event's own code, before the browser
-does anything else. So ``await session.send(x)`` followed by ``await`` of
+task steps it. Here that one kind of callback, a done callback of a future
+that has completed (``call_soon(callback, future)``: the waiting task's
+wake-up, and Pyodide's own bookkeeping that ``loop.create_future()`` adds),
+runs in a microtask instead: right after the JS event's own code, before the
+browser does anything else. So ``await session.send(x)`` followed by ``await`` of
 the reply's future, or ``async for`` over messages, resumes in the reply's
 own turn.
 
 asyncio's semantics are kept: the wake-up still runs later than
 ``set_result`` (never inside it), outside any other task, in the task's
 context, as an :class:`asyncio.Handle` (cancelling it works, an exception goes
-to the loop's exception handler); wake-ups keep their order among
+to the loop's exception handler); done callbacks keep their order among
 themselves. What changes is only that they no longer wait behind callbacks
 queued earlier with ``call_soon`` (asyncio promises FIFO order for
 ``call_soon`` callbacks, not between a wake-up and unrelated callbacks).
@@ -52,10 +53,6 @@ __all__ = ["after_this_call", "install", "uninstall"]
 
 _MAX_DRAIN = 1000
 
-# A task's wake-up callback: the C Task's bound ``task_wakeup``, the Python
-# Task's ``_Task__wakeup``; ``__self__`` is the task.
-_WAKEUP_NAMES = frozenset({"task_wakeup", "_Task__wakeup"})
-
 _pending: deque[asyncio.Handle] = deque()
 # Run at the start of the next drain, before any wake-up (after_this_call).
 _first: deque[Callable[[], object]] = deque()
@@ -64,10 +61,11 @@ _scheduled = False
 _installed: tuple[asyncio.AbstractEventLoop, Callable[..., asyncio.Handle]] | None = None
 
 
-def _is_wakeup(callback: Callable[..., object]) -> bool:
-    return getattr(callback, "__name__", None) in _WAKEUP_NAMES and isinstance(
-        getattr(callback, "__self__", None), asyncio.Task
-    )
+def _is_done_callback(args: tuple[Any, ...]) -> bool:
+    # asyncio schedules each done callback of a future as call_soon(callback,
+    # future): the waiting task's wake-up, and Pyodide's own bookkeeping
+    # (WebLoop.create_future adds one), which would otherwise cost a loop task.
+    return len(args) == 1 and isinstance(args[0], asyncio.Future) and args[0].done()
 
 
 def _schedule() -> None:
@@ -144,7 +142,7 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
         *args: Any,
         context: contextvars.Context | None = None,
     ) -> asyncio.Handle:
-        if not _is_wakeup(callback):
+        if not _is_done_callback(args):
             return call_soon(callback, *args, context=context)
         handle = asyncio.Handle(callback, args, loop, context)
         _pending.append(handle)

@@ -176,3 +176,21 @@ async def test_after_this_call_runs_before_the_tasks_the_call_woke(fake_js: Fake
     loop.call_soon(on_close)
     await asyncio.wait_for(task, 5)
     assert order == ["clean-up", "resumed"]
+
+
+async def test_a_futures_plain_done_callbacks_run_in_the_microtask_too(fake_js: FakeJs) -> None:
+    # e.g. the bookkeeping callback Pyodide's loop.create_future() adds.
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[int] = loop.create_future()
+    seen: list[int] = []
+    future.add_done_callback(lambda f: seen.append(f.result()))
+
+    def event() -> None:
+        future.set_result(7)
+        assert seen == []
+        fake_js.run_microtasks()
+        assert seen == [7]
+
+    loop.call_soon(event)
+    await settle(lambda: seen == [7])
+    assert seen == [7]
