@@ -15,7 +15,9 @@ own loader (``pyodide.core.mjs``): CPython's start-up run in the page, as
 before the snapshot. Times are read in the page: ``performance.now()`` when
 the condition first holds (checked every 20 ms), counted from the navigation's
 start. A third page splits ``loadPyodide`` into wasm instantiation and
-CPython's start-up, with and without the snapshot. The engines are driven as
+CPython's start-up, with and without the snapshot. The "before" rows are
+measured in the first round only (they take most of the time: WebKit runs a
+minute per load without the snapshot under load). The engines are driven as
 in ``tests/engines`` (Playwright for Chromium, WebDriver for Firefox and
 WebKit). Writes ``bench/results/boot.json`` and ``boot.md`` (or, with
 ``--out``, only the raw result as JSON).
@@ -125,8 +127,10 @@ def run(engines: list[str], rounds: int) -> dict[str, Any]:
         urls = {loader: stack.enter_context(serve_asgi(_app(loader))) for loader in _LABELS}
         proxy = stack.enter_context(refusing_proxy())
         for name in engines:
-            for _ in range(rounds):
+            for round_ in range(rounds):
                 for target, loader in RUNS:
+                    if loader == "core" and round_ > 0:
+                        continue  # the "before" is a reference: once per run keeps it short
                     engine = launch(name, urls[loader], proxy)  # a fresh browser: cold cache
                     try:
                         versions[name] = engine.version

@@ -198,7 +198,8 @@ BENCHES: dict[str, Bench] = {
                 "snapshot). Then `loadPyodide` split into wasm instantiation and CPython "
                 "start-up, with and without the snapshot (warm cache). Chromium through "
                 "Playwright, Firefox and WebKit through WebDriver, as in `tests/engines`; "
-                "each page in a fresh browser per round."
+                "each page in a fresh browser per round, 2 rounds (`ROUNDS` there); the "
+                "rows without the snapshot in the first round only (they are the slow ones)."
             ),
             driver=_boot,
         ),

@@ -158,6 +158,9 @@ class _WebDriverEngine(Engine):
         super().__init__(base_url, proxy)
         self.driver = self._start()
         self.driver.set_script_timeout(60)
+        # Selenium waits for its driver without a limit: a browser that dies
+        # under a command would hang the whole run instead of failing a test.
+        self.driver.command_executor._client_config.timeout = 300
         self.version = str(self.driver.capabilities.get("browserVersion", "?"))
         self._first = self.driver.current_window_handle
         self._current = self._first

@@ -9,6 +9,25 @@ from pagedriver import PageDriver, PageTrouble
 
 from engines import Engine
 
+_SNAPSHOT_FETCHED = (
+    "() => performance.getEntriesByType('resource')"
+    ".some(entry => entry.name.endsWith('/runtime/pyodide/snapshot.bin.gz'))"
+)
+
+
+def test_python_starts_from_the_snapshot_and_each_page_draws_its_own_randoms(
+    open_page: Callable[[], PageDriver],
+) -> None:
+    drawn = []
+    for _ in range(2):
+        window = open_page()
+        window.goto("/harness.html?py=boot_state")
+        window.wait_ready()
+        assert window.evaluate(_SNAPSHOT_FETCHED) is True
+        drawn.append(window.evaluate("() => document.body.dataset.random"))
+    # The snapshot holds one seeded `random` state; the entry reseeds it per page.
+    assert drawn[0] != drawn[1]
+
 
 def test_the_guard_fails_a_page_with_a_python_error(window: PageDriver) -> None:
     window.goto("/harness.html?py=fails_on_purpose")
@@ -43,23 +62,3 @@ def test_the_guard_fails_a_request_that_leaves_loopback(window: PageDriver, engi
         engine.check()
     # Chromium also logs the aborted load, without its URL.
     window.allow(r"example\.com|net::ERR_BLOCKED_BY_CLIENT")
-
-
-_SNAPSHOT_FETCHED = (
-    "() => performance.getEntriesByType('resource')"
-    ".some(entry => entry.name.endsWith('/runtime/pyodide/snapshot.bin.gz'))"
-)
-
-
-def test_python_starts_from_the_snapshot_and_each_page_draws_its_own_randoms(
-    open_page: Callable[[], PageDriver],
-) -> None:
-    drawn = []
-    for _ in range(2):
-        window = open_page()
-        window.goto("/harness.html?py=boot_state")
-        window.wait_ready()
-        assert window.evaluate(_SNAPSHOT_FETCHED) is True
-        drawn.append(window.evaluate("() => document.body.dataset.random"))
-    # The snapshot holds one seeded `random` state; the entry reseeds it per page.
-    assert drawn[0] != drawn[1]
