@@ -60,6 +60,7 @@ from typing import Any, Protocol, Union
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
 from . import _js
+from ._each import render_each
 from ._mount import (
     _NOT_AWAITABLE,
     Mount,
@@ -74,7 +75,6 @@ from ._mount import (
     live_scopes,
     on_dispose,
     render,
-    render_each,
     render_flow,
 )
 from .events import DomEvents, Listeners, live_listeners
