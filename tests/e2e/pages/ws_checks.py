@@ -165,6 +165,11 @@ async def several_collectors():
             session.messages.body.on_each(slow).watch(),
             asyncio.ensure_future(iterate(session)),
         ]
+        # One loop step, so that the `async for` subscribes before the burst is
+        # asked for: a collector that joins a hot flow later sees only what
+        # comes after it (as documented), and the server's reply can beat a
+        # task that has not run yet.
+        await asyncio.sleep(0)
         await session.send(f"{n} close")
         await session.wait_closed()
         await asyncio.gather(*tasks)
