@@ -415,12 +415,12 @@ async def test_a_node_started_on_a_database_with_data_counts_it_against_the_cap(
 
 
 async def test_a_version_1_database_is_migrated_with_its_data_counted(pg_url: str) -> None:
-    from pyfritz.server.storage_pg import _META, _MIGRATIONS
+    from pyfritz.server.pg_schema import META, MIGRATIONS
 
     connection = await asyncpg.connect(pg_url)
     try:  # a database as version 1 left it, with data written by a version 1 node
-        await connection.execute(_META)
-        await connection.execute(_MIGRATIONS[0])
+        await connection.execute(META)
+        await connection.execute(MIGRATIONS[0])
         await connection.execute("INSERT INTO pyfritz_meta VALUES ('schema_version', '1')")
         await connection.execute(
             "SELECT pyfritz_put('a', $1, 'c', 1)", json.dumps("é" * 100, ensure_ascii=False)
