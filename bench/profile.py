@@ -8,6 +8,12 @@ waits for ``#bench-result`` and prints the self time per function (JavaScript
 and WebAssembly frames alike: Pyodide's wasm carries function names), the
 top ``--top`` ones, plus the page's result. ``--out`` keeps the raw
 ``.cpuprofile`` (loadable in DevTools' Performance panel).
+
+``--companion key=value ...`` opens another page of the bench first, in the
+same browser context (its query: the page's parameters plus these), and
+waits for its ``<body data-ready>``, as the runner does for a bench's
+companions; every page is profiled and printed on its own:
+``python -m bench.profile bench_sync_latency profile=pyfritz --companion role=view``.
 """
 
 from __future__ import annotations
@@ -51,8 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("params", nargs="*", help="query parameters, key=value")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", type=Path, help="write the raw .cpuprofile here")
+    parser.add_argument(
+        "--companion",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="key=value",
+        help="another page to open first (its extra query parameters); repeatable",
+    )
     args = parser.parse_args(argv)
     params = dict(item.split("=", 1) for item in args.params)
+    companions = [dict(item.split("=", 1) for item in group) for group in args.companion]
     config = load_playwright_config(ROOT)
     routes = [*endpoints.routes(), *sync_endpoints.routes()]
     app = create_app(ROOT, extra_roots=[PAGES], harness=True, isolate=True, routes=routes)
@@ -63,30 +78,44 @@ def main(argv: list[str] | None = None) -> int:
             launch["executable_path"] = executable
         browser = playwright.chromium.launch(**launch)
         try:
-            page = browser.new_context(base_url=base_url).new_page()
-            page.on("console", lambda message: print(f"console {message.type}: {message.text}"))
-            page.goto(f"/harness.html?{urlencode({'py': args.page, **params})}")
-            page.locator("body[data-ready], .py-error").first.wait_for(
-                state="attached", timeout=300_000
-            )
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Profiler.enable")
-            cdp.send("Profiler.setSamplingInterval", {"interval": 50})
-            cdp.send("Profiler.start")
+            context = browser.new_context(base_url=base_url)
+            context.on("console", lambda message: print(f"console {message.type}: {message.text}"))
+            pages = []
+            for extra in [*companions, {}]:
+                page = context.new_page()
+                page.goto(f"/harness.html?{urlencode({'py': args.page, **params, **extra})}")
+                page.locator("body[data-ready], .py-error").first.wait_for(
+                    state="attached", timeout=300_000
+                )
+                pages.append((" ".join(f"{k}={v}" for k, v in extra.items()) or "main", page))
+            sessions = []
+            for _, page in pages:
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.setSamplingInterval", {"interval": 50})
+                sessions.append(cdp)
+            for cdp in sessions:
+                cdp.send("Profiler.start")
             page.evaluate("window.profileGo()")
             page.locator("#bench-result, #bench-error, .py-error").first.wait_for(
                 state="attached", timeout=300_000
             )
-            profile = cdp.send("Profiler.stop")["profile"]
+            profiles = [cdp.send("Profiler.stop")["profile"] for cdp in sessions]
             print(page.locator("#bench-result, #bench-error, .py-error").first.text_content())
         finally:
             browser.close()
-    if args.out:
-        args.out.write_text(json.dumps(profile), encoding="utf-8")
-    times, total = self_times(profile)
-    print(f"total sampled: {total:.1f} ms")
-    for label, ms in times.most_common(args.top):
-        print(f"{ms:9.1f} ms {100 * ms / total:5.1f} %  {label}")
+    for (name, _), profile in zip(pages, profiles, strict=True):
+        out = args.out
+        if out and len(pages) > 1:
+            tag = name.replace("=", "-").replace(" ", "_")
+            out = out.with_name(f"{out.stem}.{tag}{out.suffix}")
+        if out:
+            out.write_text(json.dumps(profile), encoding="utf-8")
+        times, total = self_times(profile)
+        idle = times.get("(idle)", 0.0)
+        print(f"\n== page {name}: total sampled {total:.1f} ms, busy {total - idle:.1f} ms")
+        for label, ms in times.most_common(args.top):
+            print(f"{ms:9.1f} ms {100 * ms / total:5.1f} %  {label}")
     return 0
 
 

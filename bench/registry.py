@@ -139,13 +139,15 @@ BENCHES: dict[str, Bench] = {
             title="Sync latency: an edit in page A to the DOM of page B",
             description=(
                 "Two pages of one browser context: page B (`?role=view`, opened first) shows "
-                "both variants, page A (`?role=edit`) makes one edit at a time and waits until "
+                "every variant, page A (`?role=edit`) makes one edit at a time and waits until "
                 "B shows it. **pyfritz**: `store.update()` in A, a store synced with `sync_with` "
                 "over the sync server (`Hub(MemoryStorage())` at `/bench/sync`) in both pages, "
                 "shown in B with `p(store.data.map(...))`; A also waits for its own put to be "
                 "acknowledged before the next edit. **Raw JS**: `ws.send()` in A, a relay "
                 "endpoint (`/bench/relay`) forwarding each frame to the other connections, "
-                "`onmessage` → `textContent` in B. A JS `MutationObserver` in B timestamps each "
+                "`onmessage` → `textContent` in B. **Raw JS via the sync server** and **bare "
+                "Python via the sync server**: the sync protocol by hand, without pyfritz, "
+                "through the same server. A JS `MutationObserver` in B timestamps each "
                 "change with `performance.timeOrigin + performance.now()` (one clock across "
                 "the pages of a browser; both pages cross-origin isolated) and posts it to A "
                 "over a `BroadcastChannel`. 500 edits per variant (5 rounds of 100), in "

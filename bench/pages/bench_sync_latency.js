@@ -20,6 +20,56 @@ export function open(url) {
   });
 }
 
+// -- profile mode: every WebSocket of the page timed --------------------------
+
+let instrumented = false;
+let lastSend = null; // page A: when a WebSocket of the page last sent
+let lastRecv = null; // page B: when a WebSocket of the page last got a message
+let lastWrite = null; // page B: when a text was last written into the DOM
+const rows = [];
+
+/** Set the setter of `name` on `proto` to also note the time in `lastWrite`. */
+function timeWrites(proto, name) {
+  const { get, set } = Object.getOwnPropertyDescriptor(proto, name);
+  Object.defineProperty(proto, name, {
+    configurable: true,
+    get,
+    set(value) {
+      set.call(this, value);
+      lastWrite = clock();
+    },
+  });
+}
+
+/** Time every WebSocket the page opens from now on: its sends, and its message
+ * events before any handler of the page runs (a listener added in the
+ * constructor precedes the `onmessage` the page sets later); and every write
+ * of a text (`textContent`, a text node's `data`). */
+export function instrument() {
+  instrumented = true;
+  timeWrites(Node.prototype, "textContent");
+  timeWrites(CharacterData.prototype, "data");
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    lastSend = clock();
+    return send.call(this, data);
+  };
+  const Native = WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => {
+        lastRecv = clock();
+      });
+    }
+  };
+}
+
+/** Page A, profile mode: the stages of every edit so far, `{start, send, recv, shown}`. */
+export function stages() {
+  return rows;
+}
+
 // -- page B: the views --------------------------------------------------------
 
 /** Post `{variant, text, t}` on the channel each time `node`'s text changes. */
@@ -29,7 +79,7 @@ export function observe(node, variant) {
   // the DOM, so `t` includes all of that task (for pyfritz: the rest of the
   // Python message handler), not only the DOM write itself.
   const observer = new MutationObserver(() => {
-    channel.postMessage({ variant, text: node.textContent, t: clock() });
+    channel.postMessage({ variant, text: node.textContent, t: clock(), recv: lastRecv, wrote: lastWrite });
   });
   observer.observe(node, { childList: true, characterData: true, subtree: true });
   return observer;
@@ -66,10 +116,20 @@ export function syncView(url, id, node) {
   });
 }
 
+/** A view in Python: after the join, each frame's text goes to `handler(text)`
+ * straight from the message event (a Python function; only the text crosses). */
+export function textView(url, id, handler) {
+  return joined(url, id, () => {}).then((ws) => {
+    ws.onmessage = (event) => handler(event.data);
+    return ws;
+  });
+}
+
 // -- page A: the edits ----------------------------------------------------------
 
 const waiting = new Map();
 let listening = null;
+let lastShown = null; // B's post of the last edit: {t, recv}
 
 /** A promise of the time at which page B showed `text` in `variant`'s view.
  *
@@ -83,6 +143,7 @@ export function expect(variant, text) {
       const resolve = waiting.get(key);
       if (resolve) {
         waiting.delete(key);
+        lastShown = event.data;
         resolve(event.data.t);
       }
     };
@@ -90,10 +151,25 @@ export function expect(variant, text) {
   return new Promise((resolve) => waiting.set(`${variant}\n${text}`, resolve));
 }
 
+/** Profile mode: the time the edit's own code returned (after its send). */
+let lastReturned = null;
+export function returned() {
+  lastReturned = clock();
+}
+
+/** Profile mode: record the stages of the edit that began at `start` and was just shown. */
+export function edited(start) {
+  if (instrumented) {
+    const { recv, wrote, t } = lastShown;
+    rows.push({ start, send: lastSend, returned: lastReturned, recv, wrote, shown: t });
+  }
+}
+
 /** The raw edit: send `text` to the relay; return when it was sent. */
 export function rawEdit(ws, text) {
   const t = clock();
   ws.send(text);
+  if (instrumented) returned();
   return t;
 }
 
@@ -108,5 +184,6 @@ export function syncEdit(editor, text) {
   const put = { op: "put", id: editor.id, seq: editor.seq, base: null, value: { text, _id: editor.id } };
   const t = clock();
   editor.ws.send(JSON.stringify(put));
+  if (instrumented) returned();
   return t;
 }

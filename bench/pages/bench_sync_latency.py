@@ -7,13 +7,17 @@
 # Page B (role=view) shows every variant:
 #   pyfritz: a store synced with sync_with over /bench/sync, p(store.data.map(...));
 #   raw JS:  a WebSocket to /bench/relay whose onmessage writes textContent;
-#   raw JS via the sync server: the sync protocol by hand in JS over /bench/sync.
+#   raw JS via the sync server: the sync protocol by hand in JS over /bench/sync;
+#   bare Python via the sync server: the same by hand in Python, no framework.
 # A JS MutationObserver on each view posts {variant, text, t} on the channel.
 #
 # Page A (role=edit) makes one edit at a time (pyfritz: store.update(...);
 # raw JS: ws.send(...)), timestamps it, and waits for B's post of that text
 # (and, for pyfritz, for its own put to be acknowledged) before the next.
 # Variants are interleaved in rounds (rotated order); round 0 warms up.
+#
+# ?profile=<variant> (both pages, python -m bench.profile ... --companion
+# role=view) times the stages of each edit of one variant: see profile().
 import asyncio
 import json
 import sys
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 import js
 import pyodide
+from pyodide.ffi import create_proxy
 from pyscript import document, window
 
 import pyfritz
@@ -37,8 +42,14 @@ ENTITY = "bench-latency"
 # pyfritz view does no work while that variant runs.
 JS_ENTITY = "bench-latency-js"
 JS_SYNC = "raw JS via the sync server"
+# The floor of any Python client: the same protocol by hand in Python, no
+# framework (a Python function called from the message event with its text,
+# json.loads, textContent set from Python; json.dumps + ws.send in A).
+PY_ENTITY = "bench-latency-py"
+PY_SYNC = "bare Python via the sync server"
 PARAMS = window.URLSearchParams.new(window.location.search)
 ROLE = str(PARAMS.get("role")) if PARAMS.has("role") else "edit"
+PROFILING = bool(PARAMS.has("profile"))
 SYNC_URL = f"ws://{window.location.host}/bench/sync"
 RELAY_URL = f"ws://{window.location.host}/bench/relay"
 
@@ -105,6 +116,16 @@ async def view(lib):
     stage("js-sync-view").append(js_sync_node)
     lib.observe(js_sync_node, JS_SYNC)
     await lib.syncView(SYNC_URL, JS_ENTITY, js_sync_node)
+    py_sync_node = document.createElement("p")
+    stage("py-sync-view").append(py_sync_node)
+    lib.observe(py_sync_node, PY_SYNC)
+
+    def on_text(text):
+        frame = json.loads(text)
+        if frame["op"] == "state":
+            py_sync_node.textContent = frame["value"]["text"]
+
+    await lib.textView(SYNC_URL, PY_ENTITY, create_proxy(on_text))
     await until_synced(sync)
     document.body.dataset.ready = "true"  # the runner opens page A now
 
@@ -112,39 +133,87 @@ async def view(lib):
 # -- page A ---------------------------------------------------------------------
 
 
-async def edit(lib):
+async def editors(lib):
+    """Page A's three variants: name -> an async function making one edit, returning its latency.
+
+    Also returns a function that closes what they opened.
+    """
     store, sync = synced_store()
     await until_synced(sync)
     raw = await lib.open(RELAY_URL)
     js_sync = await lib.syncEditor(SYNC_URL, JS_ENTITY)
+    py_sync = await lib.syncEditor(SYNC_URL, PY_ENTITY)
+    py_ws = py_sync.ws
+    py_seq = iter(range(1, 1_000_000))
     clock = lib.clock
     counter = iter(range(1_000_000))
 
-    async def seen(pending):
-        return await asyncio.wait_for(asyncio.ensure_future(pending), TIMEOUT_S)
+    async def shown(pending, start):
+        """The latency of the edit made at ``start``, once B showed it (``pending``)."""
+        latency = await asyncio.wait_for(asyncio.ensure_future(pending), TIMEOUT_S) - start
+        lib.edited(start)  # profile mode: its stages
+        return latency
 
     async def pyfritz_edit():
         text = f"pyfritz {next(counter)}"
         pending = lib.expect("pyfritz", text)
         start = clock()
         store.update(Shown(text, ENTITY))
-        latency = await seen(pending) - start
+        if PROFILING:
+            lib.returned()
+        latency = await shown(pending, start)
         await until_synced(sync)  # the next edit must not wait behind this put
         return latency
 
     async def raw_edit():
         text = f"raw {next(counter)}"
         pending = lib.expect("raw JS", text)
-        start = lib.rawEdit(raw, text)
-        return await seen(pending) - start
+        return await shown(pending, lib.rawEdit(raw, text))
 
     async def js_sync_edit():
         text = f"js sync {next(counter)}"
         pending = lib.expect(JS_SYNC, text)
-        start = lib.syncEdit(js_sync, text)
-        return await seen(pending) - start
+        return await shown(pending, lib.syncEdit(js_sync, text))
 
-    variants = {"raw JS": raw_edit, JS_SYNC: js_sync_edit, "pyfritz": pyfritz_edit}
+    async def py_sync_edit():
+        text = f"py sync {next(counter)}"
+        pending = lib.expect(PY_SYNC, text)
+        start = clock()
+        value = {"text": text, "_id": PY_ENTITY}
+        put = {"op": "put", "id": PY_ENTITY, "seq": next(py_seq), "base": None, "value": value}
+        py_ws.send(json.dumps(put, separators=(",", ":")))
+        if PROFILING:
+            lib.returned()
+        return await shown(pending, start)
+
+    def close():
+        raw.close()
+        js_sync.ws.close()
+        py_ws.close()
+        sync.stop()
+
+    variants = {
+        "raw JS": raw_edit,
+        JS_SYNC: js_sync_edit,
+        PY_SYNC: py_sync_edit,
+        "pyfritz": pyfritz_edit,
+    }
+    return variants, close
+
+
+def environment():
+    return {
+        "userAgent": str(window.navigator.userAgent),
+        "crossOriginIsolated": bool(window.crossOriginIsolated),
+        "visibilityState": str(document.visibilityState),
+        "python": sys.version.split()[0],
+        "pyodide": pyodide.__version__,
+        "pyfritz": pyfritz.__version__,
+    }
+
+
+async def edit(lib):
+    variants, close = await editors(lib)
     samples = {name: [] for name in variants}
     for round_ in range(ROUNDS + 1):
         names = list(variants)
@@ -155,17 +224,10 @@ async def edit(lib):
                 latency = await variants[name]()
                 if round_ > 0:  # round 0 warms up
                     samples[name].append(latency)
-    raw.close()
-    js_sync.ws.close()
-    sync.stop()
+    close()
     return {
         "environment": {
-            "userAgent": str(window.navigator.userAgent),
-            "crossOriginIsolated": bool(window.crossOriginIsolated),
-            "visibilityState": str(document.visibilityState),
-            "python": sys.version.split()[0],
-            "pyodide": pyodide.__version__,
-            "pyfritz": pyfritz.__version__,
+            **environment(),
             "rounds": ROUNDS,
             "edits per round and variant": EDITS,
         },
@@ -183,11 +245,65 @@ async def edit(lib):
                     "`textContent`. Raw JS via the sync server: the sync protocol written by "
                     "hand in JS (`put` in A, `state` → `JSON.parse` → `textContent` in B), "
                     "through the same server as pyfritz: what the server side costs, apart "
-                    "from pyfritz in the browser. Same server process, same browser, one "
-                    "edit in flight."
+                    "from pyfritz in the browser. Bare Python via the sync server: the same "
+                    "by hand in Python without pyfritz (`json.dumps` + `ws.send` in A; in B a "
+                    "Python function called from `onmessage` with `event.data`, `json.loads`, "
+                    "`textContent` set from Python): the floor of any Python client in the "
+                    "page. Same server process, same browser, one edit in flight."
                 ),
             }
         ],
+    }
+
+
+PROFILE_EDITS = 300  # per profiled variant, after as many unprofiled ones
+
+
+def _median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+async def profile(lib, name):
+    """``?profile=<variant>`` on both pages, for ``python -m bench.profile`` (see bench/README.md).
+
+    Every WebSocket of both pages is timed by ``lib.instrument()`` (its
+    sends in A, its message events in B, before any handler of the page), so
+    each edit splits into page A (edit → ``ws.send``), the wire and the
+    server (``ws.send`` in A → the message event in B) and page B (the
+    message event → the text in B's DOM, seen by the ``MutationObserver``).
+    Warm-up edits, then ``<body data-ready>``; the driver starts the
+    profilers and resolves ``window.profileGo``; the profiled edits follow.
+    """
+    variants, close = await editors(lib)
+    run = variants[name]
+    for _ in range(PROFILE_EDITS):
+        await run()
+    lib.stages().splice(0)
+    go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
+    document.body.dataset.ready = "true"
+    await go
+    latencies = [await run() for _ in range(PROFILE_EDITS)]
+    close()
+    rows = [stage.to_py() for stage in lib.stages()]
+    split = {
+        "page A: edit → ws.send": [row["send"] - row["start"] for row in rows],
+        "page A: ws.send → the edit's code returned": [
+            row["returned"] - row["send"] for row in rows
+        ],
+        "wire + server: ws.send → message event in B": [row["recv"] - row["send"] for row in rows],
+        "page B: message event → text written": [row["wrote"] - row["recv"] for row in rows],
+        "page B: text written → seen (end of the event's task)": [
+            row["shown"] - row["wrote"] for row in rows
+        ],
+        "page B: message event → seen": [row["shown"] - row["recv"] for row in rows],
+    }
+    return {
+        "environment": environment(),
+        "variant": name,
+        "edits": len(latencies),
+        "median ms": _median(latencies),
+        "stage medians ms": {stage: _median(values) for stage, values in split.items()},
     }
 
 
@@ -195,8 +311,12 @@ async def main():
     try:
         # An absolute URL: a relative one would resolve against Pyodide's module.
         lib = await js.eval(f"import('{window.location.origin}/bench_sync_latency.js')")
+        if PROFILING:
+            lib.instrument()  # before any WebSocket of the page opens
         if ROLE == "view":
             await view(lib)
+        elif PROFILING:
+            publish("bench-result", json.dumps(await profile(lib, str(PARAMS.get("profile")))))
         else:
             publish("bench-result", json.dumps(await edit(lib)))
     except Exception:
