@@ -84,7 +84,7 @@ class JsonCodec(Generic[T]):
             DecodeError: ``text`` is malformed JSON or does not match the type.
         """
         try:
-            obj = json.loads(text, parse_constant=_reject_constant)
+            obj = _loads(text)
         except ValueError as exc:  # json.JSONDecodeError, and NaN/Infinity
             raise DecodeError("", f"malformed JSON: {exc}") from exc
         return self.from_json_value(obj)
@@ -116,12 +116,42 @@ class JsonCodec(Generic[T]):
         return f"JsonCodec({_type_name(self.type)})"
 
 
-def _dumps(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# One encoder and one decoder for every call: json.dumps and json.loads with
+# options build a new JSONEncoder / JSONDecoder (and its scanner) each time,
+# which in the browser costs about as much as encoding or parsing a small
+# sync frame itself (issue 13: decode once, on the hot path of every frame).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+# (set by JSONDecoder.__init__; typeshed does not declare it)
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def _dumps(obj: object) -> str:
+    """``json.dumps`` compact, not ASCII-escaped, refusing NaN and infinities."""
+    return _ENCODER.encode(obj)
+
+
+def _loads(text: str | bytes) -> Any:
+    """``json.loads(text)`` refusing NaN and infinities, with the one decoder.
+
+    Raises:
+        ValueError: ``text`` is not JSON (``json.JSONDecodeError``), or holds
+            ``NaN``/``Infinity``.
+    """
+    if not isinstance(text, str):  # as json.loads reads bytes
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    try:
+        # A frame is one value with nothing around it: scan it at once.
+        value, end = _scan_once(text, 0)
+    except StopIteration:  # leading whitespace, or no value: decode() says which
+        end = -1
+    if end == len(text):
+        return value
+    return _DECODER.decode(text)  # trailing whitespace is fine; anything else raises
 
 
 # --- failures ----------------------------------------------------------------

@@ -9,20 +9,18 @@ a frame that cannot be used is reported to every sync on the connection.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
 from .errors import SendException
+from .json_codec import _dumps, _loads
 from .retry import Reconnect
 from .sync_handle import (
     BadFrame,
     SyncSocket,
     _close,
     _connect,
-    _dumps,
     _listen,
     _Message,
-    _reject_constant,
 )
 
 __all__: list[str] = []
@@ -139,7 +137,7 @@ class _Connection:
             self._broadcast_bad(BadFrame("a binary frame; the sync protocol sends JSON text"))
             return
         try:
-            frame = json.loads(data, parse_constant=_reject_constant)
+            frame = _loads(data)
         except (ValueError, RecursionError) as exc:
             self._broadcast_bad(BadFrame(f"not JSON ({exc})", data))
             return

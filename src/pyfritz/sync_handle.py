@@ -9,7 +9,6 @@ server's protocol, over :mod:`pyfritz.sync_connection`) and
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -161,13 +160,21 @@ class _Listener(Generic[V]):
     """A push sink calling ``fn`` inside the emitter's call; failures are reported, not raised.
 
     (A sink that raises is unsubscribed by the flow: sync must survive its bugs.)
+    The first ``skip`` values are ignored: ``drop(skip)`` without an operator
+    sink of its own between the store and sync, on the path of every change.
     """
 
-    def __init__(self, fn: Callable[[V], object], context: str) -> None:
+    __slots__ = ("_context", "_fn", "_skip")
+
+    def __init__(self, fn: Callable[[V], object], context: str, skip: int = 0) -> None:
         self._fn = fn
         self._context = context
+        self._skip = skip
 
     def on_next(self, value: V) -> None:
+        if self._skip:
+            self._skip -= 1
+            return
         try:
             self._fn(value)
         except Exception as exc:
@@ -180,8 +187,10 @@ class _Listener(Generic[V]):
         """The flow ended: ``state`` says so."""
 
 
-def _listen(source: Flow[V], fn: Callable[[V], object], context: str) -> Callable[[], None]:
-    unsubscribe = source._subscribe(_Listener(fn, context))
+def _listen(
+    source: Flow[V], fn: Callable[[V], object], context: str, *, skip: int = 0
+) -> Callable[[], None]:
+    unsubscribe = source._subscribe(_Listener(fn, context, skip))
     if unsubscribe is None:
         raise TypeError(f"sync needs a hot flow to listen to, not {source!r}")
     return unsubscribe
@@ -227,18 +236,6 @@ def _closed(future: asyncio.Future[None]) -> None:
     exc = None if future.cancelled() else future.exception()
     if exc is not None:
         report(exc, "closing a sync connection")
-
-
-def _dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _is_rev(value: object) -> bool:
-    return type(value) is int and value >= 0
 
 
 def _check_id(id: object) -> str:

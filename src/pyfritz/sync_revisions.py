@@ -14,6 +14,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
+from .json_codec import _dumps
 from .messages import Message
 from .resource import Resource
 from .retry import Reconnect
@@ -27,8 +28,6 @@ from .sync_handle import (
     SyncSocket,
     SyncStatus,
     _check_id,
-    _dumps,
-    _is_rev,
     _listen,
 )
 
@@ -68,8 +67,9 @@ class _RevisionSync(Sync[T]):
         # runs, so a write queued behind an async handler never overrides a
         # local change made meanwhile.
         self._take = store.handle(self._take_server_value)
+        # Every change but the current value, which a new collector gets at once.
         self._stop_store = _listen(
-            store.data.drop(1), self._on_local, f"sync of {store!r}: a local change"
+            store.data, self._on_local, f"sync of {store!r}: a local change", skip=1
         )
         self._follow(store.current)
 
@@ -159,8 +159,9 @@ class _RevisionSync(Sync[T]):
         self._dirty = False
         self._show()
 
-    def _take_server_value(self, current: T) -> T:
+    def _take_server_value(self, current: T, _action: None) -> T:
         # Runs as a store handler: decides with the state of *this* moment.
+        # (It takes the unused action: a one-argument handler is wrapped in one more call.)
         server = self._server
         if (
             self._stopped
@@ -213,7 +214,7 @@ class _RevisionSync(Sync[T]):
             self._on_error(frame, text)
             return
         rev = frame.get("rev")
-        if not _is_rev(rev):
+        if type(rev) is not int or rev < 0:
             self._fail(BadFrame(f"{op}: field 'rev' must be an integer >= 0", text), "sync")
             return
         raw = frame.get("value")
