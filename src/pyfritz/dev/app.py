@@ -7,9 +7,10 @@ Routes:
 * ``/runtime/pyscript/...``, ``/runtime/pyodide/...``: the pinned runtime from
   the ``pyfritz-web-runtime`` package (revalidated by ETag: the URLs are not
   versioned in development);
-* ``/pkg/app.zip``: the browser packages, rebuilt when a source changed (off
-  the event loop) and cached otherwise, so an edited module is live on the next
-  reload;
+* ``/pkg/app.zip``: the browser packages, with their bytecode for the
+  browser's Python when Node.js can make it (:mod:`pyfritz.dev.bytecode`),
+  rebuilt when a source changed (off the event loop) and cached otherwise, so
+  an edited module is live on the next reload;
 * ``/_pyfritz/reload.js`` and ``/_pyfritz/reload`` with ``reload=True``: pages
   reload themselves when a source changes (see :mod:`pyfritz.dev.reload`);
 * ``/ws/echo``: a WebSocket that sends every frame back (text as text, binary
@@ -46,6 +47,7 @@ from pyfritz.server.hosts import LOOPBACK_HOSTS
 from pyfritz.server.origins import DEFAULT_ALLOWED_ORIGINS, OriginCheck, OriginPolicy
 
 from .bundle import BUNDLE_PATH, BundleCache
+from .bytecode import BytecodeCompiler
 from .csp import SecurityHeaders, content_security_policy
 from .project import CONFIG, RUNTIME_URL, ProjectError, check_config
 from .reload import RELOAD_SCRIPT, RELOAD_SOCKET, SCRIPT_FILE, inject_reload, reload_endpoint
@@ -213,6 +215,7 @@ def create_app(
     allowed_hosts: Iterable[str] = LOOPBACK_HOSTS,
     allowed_origins: Iterable[str] = DEFAULT_ALLOWED_ORIGINS,
     connect_src: Iterable[str] = (),
+    bytecode: bool | BytecodeCompiler = True,
 ) -> Starlette:
     """Build the dev server application.
 
@@ -237,6 +240,9 @@ def create_app(
             the server's own (see :mod:`pyfritz.server.origins`).
         connect_src: origins the pages may connect to besides their own, in
             the Content-Security-Policy every response carries (:mod:`.csp`).
+        bytecode: ship each module's bytecode in the archive (``True``: with
+            a default :class:`~pyfritz.dev.bytecode.BytecodeCompiler`; or
+            give one); ``False``: sources only.
 
     Example::
 
@@ -246,7 +252,9 @@ def create_app(
     roots = [root, *extra_roots]
     extra_headers = dict(_ISOLATION_HEADERS) if isolate else {}
     fresh = {"Cache-Control": "no-cache", **extra_headers}
-    cache = BundleCache(root / "app")
+    if bytecode is True:
+        bytecode = BytecodeCompiler()
+    cache = BundleCache(root / "app", bytecode=bytecode or None)
 
     async def bundle(request: Request) -> Response:
         try:

@@ -9,6 +9,11 @@ new module needs no edit anywhere: there is no file list to keep in step.
 :class:`BundleCache` keeps the last archive and builds a new one only when a
 member file was added, removed or changed (by name, size and mtime), which is
 what lets the dev server answer every reload without packing again.
+
+Given a :class:`~pyfritz.dev.bytecode.BytecodeCompiler` (the dev server and
+``pyfritz build`` give one), the archive also holds each module's bytecode
+for the browser's Python, ``<package>/__pycache__/<module>.cpython-314.pyc``,
+so that pages skip compiling it at every load (see :mod:`.bytecode`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import threading
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from .bytecode import BytecodeCompiler
 
 __all__ = [
     "BUNDLE_PATH",
@@ -44,6 +51,23 @@ CPYTHON_ONLY = frozenset({"server", "dev", "cli.py", "__main__.py", "templates"}
 # Suffixes that ship; anything else in a package folder (caches, data files of
 # the tests) stays home.
 _SHIPPED = (".py", ".typed", ".json", ".css", ".html")
+
+# The general purpose flag bit 11 (APPNOTE 4.4.4): names are UTF-8.
+_UTF8_NAMES = 0x800
+
+
+class _Utf8Info(zipfile.ZipInfo):
+    """An entry whose name is flagged UTF-8 even when it is ASCII.
+
+    Without the flag, the browser's ``zipfile`` decodes the names as cp437,
+    and importing ``encodings.cp437`` (compiled from source) costs every
+    page load. ``ZipFile.writestr`` resets ``flag_bits``, so the flag is
+    added where the name is encoded.
+    """
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        return self.filename.encode("utf-8"), self.flag_bits | _UTF8_NAMES
+
 
 # A fixed timestamp keeps the archive byte-identical for identical sources.
 _EPOCH = (2020, 1, 1, 0, 0, 0)
@@ -95,22 +119,33 @@ def bundle_members(
     return dict(sorted(members.items()))
 
 
-def _pack(members: dict[str, Path]) -> bytes:
+def _pack(members: dict[str, Path], bytecode: BytecodeCompiler | None = None) -> bytes:
+    contents = {name: source.read_bytes() for name, source in members.items()}
+    if bytecode is not None:
+        contents.update(bytecode.compile(contents))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, source in members.items():
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+        for name, data in sorted(contents.items()):
+            info = _Utf8Info(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, source.read_bytes())
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
 def build_bundle(
-    app_dir: Path, packages: Iterable[Path] | None = None, *, framework: Path | None = FRAMEWORK_DIR
+    app_dir: Path,
+    packages: Iterable[Path] | None = None,
+    *,
+    framework: Path | None = FRAMEWORK_DIR,
+    bytecode: BytecodeCompiler | None = None,
 ) -> bytes:
-    """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`)."""
-    return _pack(bundle_members(app_dir, packages, framework=framework))
+    """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`).
+
+    With ``bytecode``, each module's ``.pyc`` for the browser's Python ships
+    beside it (``__pycache__/``), when it can be made (see :mod:`.bytecode`).
+    """
+    return _pack(bundle_members(app_dir, packages, framework=framework), bytecode)
 
 
 def fingerprint(members: dict[str, Path]) -> tuple[tuple[str, int, int], ...]:
@@ -141,9 +176,16 @@ class BundleCache:
         assert cache.get() is first     # nothing changed: the same archive
     """
 
-    def __init__(self, app_dir: Path, *, framework: Path | None = FRAMEWORK_DIR) -> None:
+    def __init__(
+        self,
+        app_dir: Path,
+        *,
+        framework: Path | None = FRAMEWORK_DIR,
+        bytecode: BytecodeCompiler | None = None,
+    ) -> None:
         self._app_dir = app_dir
         self._framework = framework
+        self._bytecode = bytecode
         self._lock = threading.Lock()
         self._key: tuple[tuple[str, int, int], ...] | None = None
         self._bundle: Bundle | None = None
@@ -160,7 +202,7 @@ class BundleCache:
             members = bundle_members(self._app_dir, framework=self._framework)
             key = fingerprint(members)
             if self._bundle is None or key != self._key:
-                self._bundle = Bundle(_pack(members))
+                self._bundle = Bundle(_pack(members, self._bytecode))
                 self._key = key
                 self.builds += 1
             return self._bundle

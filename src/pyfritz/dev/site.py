@@ -10,6 +10,10 @@ pages and ``pyscript.toml`` are revalidated on a return visit. The site also
 gets a ``_headers`` file saying so (the format Netlify and Cloudflare Pages
 read; docs/getting-started.md has the same rules for nginx, Caddy and others).
 
+The archive holds each module's bytecode for the browser's Python beside
+its source when Node.js is there to make it (:mod:`.bytecode`); without it
+the site is the same with sources only, and the command says so.
+
 The sync URL is taken from the page's own origin or a ``?sync=`` parameter
 (:func:`pyfritz.sync_url`), so the pages need no project server.
 ``python -m pyfritz.dev.site`` is the same as ``pyfritz build``.
@@ -35,6 +39,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .bundle import BUNDLE_PATH, Bundle, build_bundle
+from .bytecode import BytecodeCompiler
 from .csp import content_security_policy, meta_policy
 from .project import CONFIG, RUNTIME_URL, check_project, versioned
 
@@ -130,7 +135,13 @@ def with_policy(page: str, connect: Iterable[str] = ()) -> str:
     return f"{page[: match.end()]}\n  {meta_policy(connect)}{page[match.end() :]}"
 
 
-def build_site(root: Path, out: Path, *, connect: Iterable[str] | None = None) -> Path:
+def build_site(
+    root: Path,
+    out: Path,
+    *,
+    connect: Iterable[str] | None = None,
+    bytecode: BytecodeCompiler | None = None,
+) -> Path:
     """Write the site for the project at ``root`` into ``out`` (replaced) and return it.
 
     ``connect`` lists origins the pages may connect to besides their own (the
@@ -139,6 +150,10 @@ def build_site(root: Path, out: Path, *, connect: Iterable[str] | None = None) -
     ``<head>``, and the ``_headers`` file. By default (``None``) that is a
     sync server on any loopback port (:data:`LOCAL_SYNC`), so that the site
     can be tried locally beside ``pyfritz serve``; name yours for production.
+
+    The archive holds each module's bytecode for the browser's Python when
+    ``bytecode`` (a default :class:`~pyfritz.dev.bytecode.BytecodeCompiler`)
+    can make it; its ``unavailable`` then says why not (no Node.js, ...).
 
     Raises:
         pyfritz.dev.project.ProjectError: ``root`` is not a pyfritz project.
@@ -158,7 +173,7 @@ def build_site(root: Path, out: Path, *, connect: Iterable[str] | None = None) -
     manifest = load_manifest()
     if root.resolve().is_relative_to(out.resolve()):
         raise ValueError(f"refusing to replace {out}: it holds the project itself")
-    bundle = build_bundle(root / "app")
+    bundle = build_bundle(root / "app", bytecode=bytecode or BytecodeCompiler())
     bundle_name = f"{Path(BUNDLE_PATH).parent.as_posix()}/app.{Bundle(bundle).digest}.zip"
     files = site_files(root)  # before anything is removed: a refusal changes nothing
     if out.exists():
@@ -215,14 +230,20 @@ def main(argv: list[str] | None = None, *, prog: str = "pyfritz build") -> int:
     )
     args = parser.parse_args(argv)
     root: Path = (args.root or args.dir or Path.cwd()).resolve()
+    bytecode = BytecodeCompiler()
     try:
         out = build_site(
-            root, (args.out or root / "site").resolve(), connect=args.connect_src or None
+            root,
+            (args.out or root / "site").resolve(),
+            connect=args.connect_src or None,
+            bytecode=bytecode,
         )
     except (ProjectError, RuntimeMissing, ValueError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     print(f"{prog}: site written to {out}")
+    if bytecode.unavailable is not None:
+        print(f"{prog}: the archive holds sources only: {bytecode.unavailable}", file=sys.stderr)
     print(f"try it:  python -m http.server 8080 --directory {out}")
     return 0
 

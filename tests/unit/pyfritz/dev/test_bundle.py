@@ -86,3 +86,10 @@ def test_the_cache_packs_again_only_when_a_source_changes(tmp_path: Path) -> Non
     assert second.digest != first.digest
     assert zipfile.ZipFile(io.BytesIO(second.data)).read("kanban/board.py") == b"X = 1\n"
     assert cache.builds == 2
+
+
+def test_every_name_is_flagged_utf8() -> None:
+    # Else the browser's zipfile imports encodings.cp437 to read the names.
+    archive = zipfile.ZipFile(io.BytesIO(build_bundle(APP)))
+    assert {info.flag_bits & 0x800 for info in archive.infolist()} == {0x800}
+    assert "demo/person.py" in archive.namelist()

@@ -1,0 +1,37 @@
+# Imports the modules named by ?modules=a,b and shows, for each, whether the
+# browser compiled its source or ran the archive's bytecode (__pycache__), and
+# its VALUE if it has one (tests/e2e/test_bytecode.py).
+import importlib
+import importlib._bootstrap_external as external
+import json
+import os
+
+from pyscript import document, window
+
+compiled = []
+original = external.SourceLoader.source_to_code
+
+
+# The import system calls this only when it compiles a source: a module run
+# from valid bytecode never reaches it.
+def counting(self, data, path, *args, **kwargs):
+    compiled.append(str(path))
+    return original(self, data, path, *args, **kwargs)
+
+
+external.SourceLoader.source_to_code = counting
+try:
+    report = {}
+    names = window.URLSearchParams.new(window.location.search).get("modules").split(",")
+    for name in names:
+        module = importlib.import_module(name)
+        report[name] = {
+            "compiled": module.__file__ in compiled,
+            "cached": module.__cached__ is not None and os.path.isfile(module.__cached__),
+            "value": getattr(module, "VALUE", None),
+        }
+finally:
+    external.SourceLoader.source_to_code = original
+out = document.querySelector("#app")
+out.textContent = json.dumps(report, sort_keys=True)
+document.body.dataset.ready = "true"

@@ -1,0 +1,60 @@
+"""Pages run the archive's bytecode, and never bytecode that does not match its source."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from harness import CONFIG, PAGES, ROOT, open_py
+from playwright.sync_api import Page, expect
+
+from pyfritz.dev import create_app
+from pyfritz.dev.bytecode import BytecodeCompiler
+from pyfritz.dev.threaded import serve_asgi
+
+
+def _report(page: Page) -> dict[str, dict[str, object]]:
+    # The boot timeout: Pyodide may take long to start on a busy machine.
+    expect(page.locator("body")).to_have_attribute(
+        "data-ready", "true", timeout=CONFIG.BOOT_TIMEOUT_MS
+    )
+    report: dict[str, dict[str, object]] = json.loads(page.locator("#app").text_content() or "")
+    return report
+
+
+def test_the_demo_modules_run_from_the_archives_bytecode(strict_page: Page) -> None:
+    modules = ["pyfritz.dom", "pyfritz.sync", "demo.person", "demo.todos"]
+    open_py(strict_page, "bytecode_probe", modules=",".join(modules))
+    report = _report(strict_page)
+    assert report == {name: {"compiled": False, "cached": True, "value": None} for name in modules}
+
+
+def test_bytecode_that_does_not_match_its_source_is_not_run(
+    strict_page: Page, tmp_path: Path
+) -> None:
+    # A project whose archive carries, beside probe/value.py, the bytecode of
+    # another source (as a stale cache entry would give): the page must run
+    # the source it was given.
+    project = tmp_path / "project"
+    (project / "app" / "probe").mkdir(parents=True)
+    shutil.copy(ROOT / "pyscript.toml", project / "pyscript.toml")
+    (project / "index.html").write_text("<!doctype html><title>probe</title>\n")
+    (project / "app" / "probe" / "__init__.py").write_text("")
+    source = project / "app" / "probe" / "value.py"
+    source.write_text('VALUE = "stale"\n')
+    compiler = BytecodeCompiler(cache_dir=tmp_path / "cache")
+    stale = compiler.compile({"probe/value.py": source.read_bytes()})
+    source.write_text('VALUE = "fresh"\n')
+    fresh = compiler.compile({"probe/value.py": source.read_bytes()})
+    (pyc,) = fresh
+    cached = [
+        path for path in (tmp_path / "cache").rglob("*.pyc") if path.read_bytes() == fresh[pyc]
+    ]
+    cached[0].write_bytes(stale[pyc])  # the fresh source's cache entry now holds stale bytecode
+    app = create_app(project, extra_roots=[PAGES], harness=True, bytecode=compiler)
+    with serve_asgi(app) as url:
+        strict_page.goto(f"{url}/harness.html?py=bytecode_probe&modules=probe.value,probe")
+        report = _report(strict_page)
+    assert report["probe.value"] == {"compiled": True, "cached": True, "value": "fresh"}
+    assert report["probe"] == {"compiled": False, "cached": True, "value": None}

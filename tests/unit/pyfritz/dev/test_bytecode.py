@@ -1,0 +1,120 @@
+"""Bytecode for the browser's Python: compiled by the vendored Pyodide, cached, never required."""
+
+from __future__ import annotations
+
+import _imp
+import io
+import logging
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pyfritz.dev.bundle import BundleCache, build_bundle
+from pyfritz.dev.bytecode import BytecodeCompiler, pyc_name
+
+# PEP 552: flags word 0b11 = hash-based, checked against the source at import.
+CHECKED_HASH = (0b11).to_bytes(4, "little")
+
+
+def _header_matches(pyc: bytes, source: bytes) -> bool:
+    # The source hash of a hash-based pyc is keyed by the writer's magic number.
+    key = int.from_bytes(pyc[:4], "little")
+    return pyc[4:8] == CHECKED_HASH and pyc[8:16] == _imp.source_hash(key, source)
+
+
+def _project(root: Path, modules: dict[str, str]) -> Path:
+    package = root / "kanban"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name, text in modules.items():
+        (package / name).write_text(text)
+    return root
+
+
+def test_pyc_name_is_where_the_import_system_looks() -> None:
+    assert pyc_name("pyfritz/dom.py", "cpython-314") == "pyfritz/__pycache__/dom.cpython-314.pyc"
+    assert pyc_name("a/b/__init__.py", "cpython-314") == "a/b/__pycache__/__init__.cpython-314.pyc"
+    assert pyc_name("top.py", "cpython-314") == "__pycache__/top.cpython-314.pyc"
+
+
+def test_sources_compile_to_checked_hash_pycs_of_the_browsers_python(tmp_path: Path) -> None:
+    compiler = BytecodeCompiler(cache_dir=tmp_path)
+    sources = {"kanban/board.py": b"X = 1\n", "kanban/data.json": b"{}"}
+    pycs = compiler.compile(sources)
+    assert list(pycs) == ["kanban/__pycache__/board.cpython-314.pyc"]
+    assert _header_matches(pycs["kanban/__pycache__/board.cpython-314.pyc"], b"X = 1\n")
+    assert compiler.unavailable is None
+
+
+def test_a_rebuild_starts_node_only_for_what_changed(tmp_path: Path) -> None:
+    compiler = BytecodeCompiler(cache_dir=tmp_path)
+    first = compiler.compile({"a.py": b"A = 1\n", "b.py": b"B = 1\n"})
+    assert compiler.runs == 1
+    assert compiler.compile({"a.py": b"A = 1\n", "b.py": b"B = 1\n"}) == first
+    assert compiler.runs == 1
+    # Another compiler on the same cache (a new dev server) finds it too.
+    assert BytecodeCompiler(cache_dir=tmp_path).compile({"a.py": b"A = 1\n"}) == {
+        "__pycache__/a.cpython-314.pyc": first["__pycache__/a.cpython-314.pyc"]
+    }
+    changed = compiler.compile({"a.py": b"A = 2\n", "b.py": b"B = 1\n"})
+    assert compiler.runs == 2
+    assert _header_matches(changed["__pycache__/a.cpython-314.pyc"], b"A = 2\n")
+    assert changed["__pycache__/b.cpython-314.pyc"] == first["__pycache__/b.cpython-314.pyc"]
+
+
+def test_a_source_with_a_syntax_error_ships_without_bytecode(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The browser then reports the error at import, as it would without bytecode.
+    compiler = BytecodeCompiler(cache_dir=tmp_path)
+    with caplog.at_level(logging.INFO, logger="pyfritz.dev.bytecode"):
+        pycs = compiler.compile({"bad.py": b"def (:\n", "good.py": b"G = 1\n"})
+    assert list(pycs) == ["__pycache__/good.cpython-314.pyc"]
+    assert "bad.py does not compile" in caplog.text
+    assert compiler.compile({"bad.py": b"def (:\n", "good.py": b"G = 1\n"}) == pycs
+    assert compiler.runs == 1  # the failure is remembered too
+
+
+def test_without_node_the_archive_ships_sources_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _project(tmp_path / "app", {"board.py": "X = 1\n"})
+    compiler = BytecodeCompiler(cache_dir=tmp_path / "cache", node=str(tmp_path / "no-node"))
+    with caplog.at_level(logging.WARNING, logger="pyfritz.dev.bytecode"):
+        names = zipfile.ZipFile(io.BytesIO(build_bundle(app, bytecode=compiler))).namelist()
+        build_bundle(app, bytecode=compiler)
+    assert "kanban/board.py" in names
+    assert not [name for name in names if "__pycache__" in name]
+    assert compiler.unavailable is not None
+    assert "compiling under Node.js failed" in compiler.unavailable
+    assert caplog.text.count("ships sources only") == 1  # warned once, not per build
+
+
+def test_a_node_that_fails_leaves_sources_only(tmp_path: Path) -> None:
+    failing = tmp_path / "node"
+    failing.write_text("#!/bin/sh\necho 'no wasm here' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    compiler = BytecodeCompiler(cache_dir=tmp_path / "cache", node=str(failing))
+    assert compiler.compile({"a.py": b"A = 1\n"}) == {}
+    assert compiler.unavailable == "compiling under Node.js failed: no wasm here"
+
+
+def test_without_the_runtime_the_archive_ships_sources(tmp_path: Path) -> None:
+    compiler = BytecodeCompiler(cache_dir=tmp_path, pyodide_dir=tmp_path / "nowhere")
+    assert compiler.compile({"a.py": b"A = 1\n"}) == {}
+    assert compiler.unavailable is not None and "pyodide.core.mjs" in compiler.unavailable
+
+
+def test_the_archive_holds_each_modules_bytecode_beside_it(tmp_path: Path) -> None:
+    app = _project(tmp_path / "app", {"board.py": "X = 1\n"})
+    cache = BundleCache(app, framework=None, bytecode=BytecodeCompiler(cache_dir=tmp_path / "c"))
+    archive = zipfile.ZipFile(io.BytesIO(cache.get().data))
+    assert sorted(archive.namelist()) == [
+        "kanban/__init__.py",
+        "kanban/__pycache__/__init__.cpython-314.pyc",
+        "kanban/__pycache__/board.cpython-314.pyc",
+        "kanban/board.py",
+    ]
+    pyc = archive.read("kanban/__pycache__/board.cpython-314.pyc")
+    assert _header_matches(pyc, b"X = 1\n")
