@@ -518,8 +518,16 @@ def _make_dataclass_loader(cls: type, specs: list[tuple[str, _Load, bool]]) -> _
                 if required:
                     raise _Fail(f"missing required field of {cls.__name__}").at(name)
                 continue  # __init__ applies the default or default_factory
+            raw = obj[name]
+            # A str or int field holding one needs no call: every frame a sync
+            # receives is decoded here, and in the browser each call costs.
+            if (field_load is _load_str and type(raw) is str) or (
+                field_load is _load_int and type(raw) is int
+            ):
+                kwargs[name] = raw
+                continue
             try:
-                kwargs[name] = field_load(obj[name])
+                kwargs[name] = field_load(raw)
             except _Fail as fail:
                 fail.at(name)
                 raise

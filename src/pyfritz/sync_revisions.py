@@ -76,7 +76,10 @@ class _RevisionSync(Sync[T]):
     # -- local side -----------------------------------------------------------
 
     def _on_local(self, value: T) -> None:
-        if self._stopped or self._is_own_write(value):
+        if value is self._written:  # the server's value, written by sync (_is_own_write)
+            self._written = _NONE
+            return
+        if self._stopped:
             return
         try:
             id = self.resource.id(value)
