@@ -237,25 +237,54 @@ def raw_keyed(lib):
     return times
 
 
+def pyfritz_first_renders():
+    """ms of 20 first renders of 1,000 keyed rows (``profile=first``: what the target times)."""
+    rows = rows_initial()
+    elapsed = 0
+    for _ in range(20):
+        store = RootStore([])
+        mount = render("#app", lambda: ul_with_rows(store))  # noqa: B023 -- runs at once
+        listing = document.querySelector("#app ul")
+        start = now()
+        store.update(rows)
+        _ = listing.offsetHeight
+        elapsed += now() - start
+        mount.unmount()  # one DOM call: next to nothing in the profile
+    return elapsed
+
+
+def raw_first_renders(lib):
+    """The same 20 renders by the raw JS baseline, for a profile beside it."""
+    listing = fresh_list()
+    rows = to_js([list(row) for row in rows_initial()])
+    return sum(lib.rebuild(listing, rows) for _ in range(20))
+
+
 PROFILES = {
-    "render": lambda: pyfritz_keyed()[0],
-    "adds": pyfritz_add_rows,
-    "floor": python_builds_rows_one_call,
+    "first": lambda lib: pyfritz_first_renders(),
+    "first-raw": raw_first_renders,
+    "first-floor": lambda lib: sum(python_builds_rows_one_call() for _ in range(20)),
+    "render": lambda lib: pyfritz_keyed()[0],
+    "adds": lambda lib: pyfritz_add_rows(),
+    "floor": lambda lib: python_builds_rows_one_call(),
 }
 
 
 async def profile(name):
-    """``?profile=render|adds``, for ``python -m bench.profile``: repeats of one variant.
+    """``?profile=first|first-raw|first-floor|render|adds|floor``, for ``python -m bench.profile``.
 
-    One warm-up run, then ``<body data-ready>``; the driver starts the
-    profiler and resolves ``window.profileGo``; five runs follow.
+    Repeats of one variant: one warm-up run, then ``<body data-ready>``; the
+    driver starts the profiler and resolves ``window.profileGo``; five runs
+    follow. ``first*``: 20 first renders of 1,000 rows each, by pyfritz, by
+    the raw JS baseline, by the Python loop with one JS call per row.
     """
+    lib = await js.eval(f"import('{window.location.origin}/bench_dom.js')")
     run = PROFILES[name]
-    run()
+    run(lib)
     go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
     document.body.dataset.ready = ""
     await go
-    return {"variant": name, "ms": [run() for _ in range(5)]}
+    return {"variant": name, "ms": [run(lib) for _ in range(5)]}
 
 
 async def main():

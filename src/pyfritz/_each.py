@@ -24,6 +24,7 @@ from itertools import count
 from typing import Any, TypeVar, overload
 
 from . import _mount
+from ._batch import _Batch, _Pending
 from ._mount import (
     _NOT_AWAITABLE,
     _bind,
@@ -67,13 +68,27 @@ def _restore_focus(element: Any, start: Any, end: Any, direction: Any) -> None:
         element.setSelectionRange(start, end, direction or "none")
 
 
-class _Row:
-    __slots__ = ("node", "scope", "value")
+class _Row(_Scope):
+    """One row: the scope of what its item function built, its node and its value.
 
-    def __init__(self, node: Any, scope: _Scope, value: Any) -> None:
-        self.node = node
-        self.scope = scope
+    One object per row, not a scope and a record of it (a first render
+    makes a thousand). Its list disposes it (:meth:`_Rows.dispose`), so it
+    is no child of the list's scope.
+    """
+
+    __slots__ = ("_node", "value")
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(None)
+        self._node: Any = None  # or a _Pending: made by the run's one JS call
         self.value = value
+
+    @property
+    def node(self) -> Any:
+        node = self._node
+        if type(node) is _Pending:
+            node = self._node = node.node
+        return node
 
 
 class _Rows:
@@ -118,7 +133,7 @@ class _Rows:
         if not old_keys:  # only new rows (a first render, an add): no diff needed
             if len(set(keys)) != len(keys) or not rows.keys().isdisjoint(keys):
                 raise ValueError(f"duplicate key in the new list: {_first_duplicate(keys, rows)!r}")
-            _insert_all(self._new_rows(keys, window, head), last)
+            self._new_rows(keys, window, head, last)
             order[head:old_end] = keys
             self._items = items
             return
@@ -129,7 +144,7 @@ class _Rows:
                 raise ValueError(f"duplicate key in the new list: {step.key!r}")
         for key in patch.removed:
             row = rows.pop(key)
-            row.scope.dispose()
+            row.dispose()
             row.node.remove()
         by_key = dict(zip(keys, window, strict=True))
         if self._store is None:
@@ -142,7 +157,7 @@ class _Rows:
                 if kept.value is not new_value and kept.value != new_value:
                     fresh = self._row(key, new_value)
                     kept.node.replaceWith(fresh.node)
-                    kept.scope.dispose()
+                    kept.dispose()
                     rows[key] = fresh
         self._apply(patch.steps, by_key, last)
         order[head:old_end] = keys
@@ -186,24 +201,26 @@ class _Rows:
         if focus is not None:
             _restore_focus(*focus)
 
-    def _new_rows(self, keys: list[Hashable], values: list[Any], head: int) -> list[Any]:
-        """Build the rows of new keys, the ``head``-th element of the list first.
+    def _new_rows(self, keys: list[Hashable], values: list[Any], head: int, ref: Any) -> None:
+        """Build the rows of new keys (the ``head``-th element first); insert them before ``ref``.
 
         What :meth:`_row` does for one row, for many in one loop: a first
         render builds a thousand rows, and each step saved here is saved
-        a thousand times (issue 13).
+        a thousand times (issue 13). Their static elements are recorded and
+        made, and the rows inserted, in one JS call (:mod:`pyfritz._batch`).
         """
-        item, owner, store, id_fn = self._item, self._scope, self._store, self._id
+        item, store, id_fn = self._item, self._store, self._id
         element = store._element if isinstance(store, Store) else None
         rows = self._rows
-        slot = _Slot()
+        batch = _Batch()
+        slot = _Slot(batch)
+        nodes = slot.nodes  # each row's element (or its failure's comment), in order
         saved, depth = _mount._scope, len(_parents)
         _parents.append(slot)
-        built: list[Any] = []
         try:
             for index, key, value in zip(count(head), keys, values, strict=False):
-                scope = _mount._scope = _Scope(owner)
-                nodes = slot.nodes = []
+                row = _mount._scope = _Row(value)
+                made = len(nodes)
                 try:
                     if store is None:
                         result = item(value)
@@ -215,26 +232,37 @@ class _Rows:
                     del _parents[depth + 1 :]  # a `with` left open by a failure
                     if result is not None and type(result) not in _NOT_AWAITABLE:
                         _check_result(item, result)
-                    if len(nodes) != 1:
+                    if len(nodes) != made + 1:
                         raise ValueError(
-                            f"a render_each item must build exactly one element, got {len(nodes)}"
+                            "a render_each item must build exactly one element, "
+                            f"got {len(nodes) - made}"
                         )
-                    node = nodes[0]
+                    row._node = nodes[-1]
                 except Exception as exc:
                     del _parents[depth + 1 :]
-                    node, scope = self._failed(key, scope, exc)
-                rows[key] = _Row(node, scope, value)
-                built.append(node)
+                    del nodes[made:]
+                    batch.mixed = True
+                    row = self._failed(key, row, exc)
+                    nodes.append(row._node)
+                rows[key] = row
         finally:
             del _parents[depth:]
             _mount._scope = saved
-        return built
+        batch.insert(nodes, ref)
 
-    def _failed(self, key: Hashable, scope: _Scope, exc: Exception) -> tuple[Any, _Scope]:
-        """A row that failed to build: reported, shown as a comment, its scope gone."""
+    def _failed(self, key: Hashable, row: _Row, exc: Exception) -> _Row:
+        """A row that failed to build: reported, its scope gone; a comment stands in."""
         report(exc, f"pyfritz.dom: render_each item {key!r}")
-        scope.dispose()
-        return _doc().createComment(f"render_each: item {key!r} failed"), _Scope(self._scope)
+        row.dispose()
+        failed = _Row(row.value)
+        failed._node = _doc().createComment(f"render_each: item {key!r} failed")
+        return failed
+
+    def dispose(self) -> None:
+        """Dispose every row (the list's scope is going)."""
+        rows, self._rows = self._rows, {}
+        for row in rows.values():
+            row.dispose()
 
     def _new_row(self, key: Hashable, value: Any, index: int | None = None) -> Any:
         """Build the row of a new key; return its node (not inserted yet)."""
@@ -242,7 +270,7 @@ class _Rows:
         return row.node
 
     def _row(self, key: Hashable, value: Any, index: int | None = None) -> _Row:
-        scope = _Scope(self._scope)
+        row = _Row(value)
         slot = _Slot()
         store = self._store
         arg: Any
@@ -254,15 +282,15 @@ class _Rows:
         else:
             arg = store.sub_by_id(self._id, key)
         try:
-            _build(slot, scope, self._item, arg)
+            _build(slot, row, self._item, arg)
             if len(slot.nodes) != 1:
                 raise ValueError(
                     f"a render_each item must build exactly one element, got {len(slot.nodes)}"
                 )
         except Exception as exc:
-            node, scope = self._failed(key, scope, exc)
-            return _Row(node, scope, value)
-        return _Row(slot.nodes[0], scope, value)
+            return self._failed(key, row, exc)
+        row._node = slot.nodes[0]
+        return row
 
 
 # How many nodes one ``before(...)`` call takes: engines cap a call's arguments.
@@ -352,8 +380,6 @@ def render_each(
     _outside_slot(parent, "render_each()")
     end = _doc().createComment("/render_each")
     parent.appendChild(end)
-    if isinstance(source, (Store, ListView)):
-        rows = _Rows(scope, end, id, item, source)
-        _bind(scope, source.data, rows.update)
-    else:
-        _bind(scope, source, _Rows(scope, end, id, item, None).update)
+    rows = _Rows(scope, end, id, item, source if isinstance(source, (Store, ListView)) else None)
+    scope.on_dispose(rows.dispose)  # after the binding's end: cleanups run in reverse
+    _bind(scope, source.data if isinstance(source, (Store, ListView)) else source, rows.update)

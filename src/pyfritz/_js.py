@@ -238,3 +238,66 @@ def element_maker() -> Any:
     made in one crossing instead of one per attribute (issue 13).
     """
     return _js().Function.new(_ELEMENT)()
+
+
+# Many elements in one crossing: render_each records the static elements of
+# its new rows and makes them here (pyfritz._batch).
+_ELEMENTS = """
+return (spec, roots, outside, ref) => {
+  const records = spec === "" ? []
+    : spec[0] === "[" ? JSON.parse(spec)
+    : spec.split("\\x1e").map((record) => record.split("\\x1f"));
+  const nodes = [];
+  for (const record of records) {
+    const node = document.createElement(record[1]);
+    for (let i = 3; i < record.length; i += 2) node.setAttribute(record[i], record[i + 1]);
+    if (record[2] !== "") node.textContent = record[2];
+    const parent = +record[0];
+    if (parent >= 0) nodes[parent].appendChild(node);
+    nodes.push(node);
+  }
+  if (ref != null) {  // Python's None arrives as undefined
+    const fragment = document.createDocumentFragment();
+    if (roots == null) {
+      for (let i = 0; i < records.length; i++) {
+        if (+records[i][0] < 0) fragment.appendChild(nodes[i]);
+      }
+    } else {
+      for (const root of JSON.parse(roots)) {
+        fragment.appendChild(root >= 0 ? nodes[root] : outside[-1 - root]);
+      }
+    }
+    ref.parentNode.insertBefore(fragment, ref);
+  }
+  return nodes;
+};
+"""
+
+__all__ += ["elements_builder"]
+
+
+def elements_builder() -> Callable[[str, str | None, list[Any], Any], Any]:
+    """A function ``(spec, roots, outside, ref)`` that makes many elements in one JS call.
+
+    ``spec`` holds the records, each ``[parent, tag, text, name, value,
+    ...]`` (all strings): the element is created, its attributes set, its
+    text set as text (unless empty), and it is appended to the
+    ``parent``-th record's element (unless ``parent`` is negative).
+    ``spec`` is either the fields joined by ``\\x1f`` and the records by
+    ``\\x1e``, or (when a string holds one of those) the JSON text of the
+    list of records. If ``ref`` is not ``None``, rows are then inserted
+    right before it, in order: every record whose parent is negative when
+    ``roots`` is ``None``, else the JSON list ``roots``, where ``i >= 0`` is
+    the ``i``-th record's element and ``-1 - i`` the ``i``-th node of the
+    list ``outside``. Returns the JS array of the records' elements
+    (:func:`items` makes it a list). Why strings: one string crosses, and is
+    split, faster than any structure of many small values.
+    """
+    js = _js()
+    build = js.Function.new(_ELEMENTS)()
+    array_of = js.Array.of
+
+    def elements(spec: str, roots: str | None, outside: list[Any], ref: Any) -> Any:
+        return build(spec, roots, array_of(*outside) if outside else None, ref)
+
+    return elements

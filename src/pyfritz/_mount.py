@@ -125,15 +125,22 @@ class _Scope:
 
 
 class _Slot:
-    """Stands in for a parent node while a render_each row is built: records its nodes."""
+    """Stands in for a parent node while a render_each row is built: records its nodes.
 
-    __slots__ = ("nodes",)
+    With a ``batch`` (a run of new rows), static row elements are recorded
+    there (:mod:`pyfritz._batch`) and ``nodes`` holds their pending handles.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("batch", "nodes")
+
+    def __init__(self, batch: Any = None) -> None:
         self.nodes: list[Any] = []
+        self.batch = batch
 
     def appendChild(self, node: Any) -> None:  # the DOM's name, so _Slot can stand in
         self.nodes.append(node)
+        if self.batch is not None:
+            self.batch.mixed = True  # a node made at once among recorded rows
 
 
 # The node new elements are appended to (innermost ``with``), and the scope
@@ -142,11 +149,12 @@ _parents: list[Any] = []
 _scope: _Scope | None = None
 
 
+_OUTSIDE_RENDER = "pyfritz.dom elements are built inside render(), render_flow() or render_each()"
+
+
 def _context() -> tuple[Any, _Scope]:
     if not _parents or _scope is None:
-        raise RuntimeError(
-            "pyfritz.dom elements are built inside render(), render_flow() or render_each()"
-        )
+        raise RuntimeError(_OUTSIDE_RENDER)
     return _parents[-1], _scope
 
 

@@ -55,14 +55,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, Union
+from functools import partial
+from typing import Any, Protocol, Union, cast
 
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
-from . import _js
+from . import _js, _mount
+from ._batch import _Pending
 from ._each import render_each
 from ._mount import (
     _NOT_AWAITABLE,
+    _OUTSIDE_RENDER,
     Mount,
     _bind,
     _context,
@@ -161,10 +164,17 @@ def _attr_name(key: str) -> str:
     name = _ATTR_NAMES.get(key)
     if name is None:
         name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
+        if not _SAFE_NAME.fullmatch(name):
+            # setAttribute may refuse it: such an element is made at once, so
+            # the error is raised where the row function made it.
+            _UNSAFE_NAMES.add(name)
     return name
 
 
 _ATTR_NAMES: dict[str, str] = {}
+_UNSAFE_NAMES: set[str] = set()
+# Names every engine's setAttribute takes (XML names without a colon).
+_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 # --------------------------------------------------------------------------
@@ -199,12 +209,15 @@ class Element:
             self._node.value = self._value
 
     def __repr__(self) -> str:
-        return f"<Element {str(self._node.tagName).lower()}>"
+        return f"<Element {str(self.node.tagName).lower()}>"
 
     @property
     def node(self) -> Any:
         """The DOM element itself (a JS object), for what pyfritz does not wrap."""
-        return self._node
+        node = self._node
+        if type(node) is _Pending:  # a render_each row's element: made on first use
+            node = self._node = node.node
+        return node
 
     def events(self, name: str) -> DomEvents:
         """The ``name`` events of this element as a flow (``"dblclick"``, ``"pointerdown"``).
@@ -215,7 +228,7 @@ class Element:
         """
         listeners = self._listeners
         if listeners is None:
-            listeners = self._listeners = Listeners(self._node)
+            listeners = self._listeners = Listeners(self.node)
             self._scope.on_dispose(listeners.close)
         return DomEvents(listeners, name)
 
@@ -260,22 +273,29 @@ _NOT_AWAITABLE.add(Element)  # a row function usually returns its element
 
 def _make(
     name: str,
-    children: tuple[Text, ...],
-    id: Attr,
-    classes: Classes | None,
-    style: Attr,
-    value: str | Flow[Any] | None,
-    checked: bool | Flow[bool] | None,
-    disabled: bool | Flow[bool] | None,
-    unsafe_html: str | Flow[str] | None,
-    attrs: Mapping[str, Attr],
+    /,
+    *children: Text,
+    id: Attr = None,
+    classes: Classes | None = None,
+    style: Attr = None,
+    value: str | Flow[Any] | None = None,
+    checked: bool | Flow[bool] | None = None,
+    disabled: bool | Flow[bool] | None = None,
+    unsafe_html: str | Flow[str] | None = None,
     bind: Store[Any] | None = None,
+    **attrs: Attr,
 ) -> Element:
-    parent, scope = _context()
-    # Everything static goes to JS with the element in one call (_js.element_maker):
-    # a crossing costs more than the DOM work of a small element (issue 13).
-    # This runs once per element of every row of a keyed list, hence inlined.
-    static: list[str] = []
+    # Every tag function is this function with its name bound (functools.partial:
+    # no Python frame in between). It runs once per element of every row of a
+    # keyed list, hence inlined throughout (issue 13).
+    scope = _mount._scope
+    if scope is None or not _parents:
+        raise RuntimeError(_OUTSIDE_RENDER)
+    parent = _parents[-1]
+    # Everything static goes to JS with the element in one call: a crossing
+    # costs more than the DOM work of a small element. As a record for
+    # pyfritz._batch: [parent index, tag, text, name, value, ...], all strings.
+    static: list[str] = ["-1", name, ""]
     bound: list[tuple[str, Flow[Any]]] = []
     dynamic = (
         value is not None
@@ -287,7 +307,7 @@ def _make(
     if id is not None:
         _attribute_pair(static, bound, "id", id)
     if classes is not None:
-        if isinstance(classes, str):
+        if type(classes) is str:
             static += ("class", classes)
         elif isinstance(classes, (Flow, Mapping)):
             dynamic = True
@@ -297,27 +317,49 @@ def _make(
         _attribute_pair(static, bound, "style", style)
     for key, attr in attrs.items():
         attr_name = _ATTR_NAMES.get(key) or _attr_name(key)
-        if isinstance(attr, Flow):
+        if type(attr) is str:
+            static += (attr_name, attr)
+        elif isinstance(attr, Flow):
             bound.append((attr_name, attr))
         elif attr is not None and attr is not False:
             static += (attr_name, "" if attr is True else str(attr))
-    text: str | None = None
     if children:
         child = children[0]
-        if len(children) == 1 and not isinstance(child, Flow):
-            text = "" if child is None else str(child)
-            children = ()
-        else:
+        if len(children) != 1 or isinstance(child, Flow):
             dynamic = True
-    make = _element_maker or _maker()
+        else:
+            static[2] = child if type(child) is str else "" if child is None else str(child)
+            children = ()
     if not dynamic and not bound:
-        if type(parent) is _Slot:  # a render_each row: inserted with its siblings
-            node = make(None, name, text, *static)
-            parent.nodes.append(node)
-        else:  # nothing left to do here: JS appends it too
-            node = make(parent, name, text, *static)
+        kind = type(parent)
+        if kind is _Slot:  # a render_each row: inserted with its siblings
+            batch = parent.batch
+            if batch is not None and not (
+                _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(static[3::2])
+            ):
+                records = batch.chunk.records
+                node: Any = _Pending(batch.chunk, len(records))
+                records.append(static)
+                parent.nodes.append(node)
+            else:
+                node = (_element_maker or _maker())(None, name, static[2] or None, *static[3:])
+                parent.appendChild(node)
+            return Element(node, scope)
+        if kind is _Pending:  # inside a recorded element of a new render_each row
+            chunk = parent._chunk
+            if chunk.nodes is None and not (
+                _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(static[3::2])
+            ):
+                records = chunk.records
+                static[0] = str(parent._index)
+                pending = _Pending(chunk, len(records))
+                records.append(static)
+                return Element(pending, scope)
+            parent = parent.node
+        # Nothing left to do here: JS appends it too.
+        node = (_element_maker or _maker())(parent, name, static[2] or None, *static[3:])
         return Element(node, scope)
-    node = make(None, name, text, *static)
+    node = (_element_maker or _maker())(None, name, static[2] or None, *static[3:])
     element = Element(node, scope)
     for attr_name, flow in bound:
         _bind(scope, flow, _attribute_writer(node, attr_name))
@@ -518,7 +560,17 @@ def tag(
     if not _TAG_NAME.fullmatch(name):
         raise ValueError(f"not a valid tag name: {name!r}")
     return _make(
-        name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs, bind
+        name,
+        *children,
+        id=id,
+        classes=classes,
+        style=style,
+        value=value,
+        checked=checked,
+        disabled=disabled,
+        unsafe_html=unsafe_html,
+        bind=bind,
+        **attrs,
     )
 
 
@@ -526,25 +578,10 @@ _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
 
 
 def _factory(name: str) -> ElementFactory:
-    def make(
-        *children: Text,
-        id: Attr = None,
-        classes: Classes | None = None,
-        style: Attr = None,
-        value: str | Flow[Any] | None = None,
-        checked: bool | Flow[bool] | None = None,
-        disabled: bool | Flow[bool] | None = None,
-        unsafe_html: str | Flow[str] | None = None,
-        bind: Store[Any] | None = None,
-        **attrs: Attr,
-    ) -> Element:
-        return _make(
-            name, children, id, classes, style, value, checked, disabled, unsafe_html, attrs, bind
-        )
-
-    make.__name__ = make.__qualname__ = name if name != "input" else "input_"
+    make = partial(_make, name)
+    make.__name__ = make.__qualname__ = name if name != "input" else "input_"  # type: ignore[attr-defined]
     make.__doc__ = f"Make a ``<{name}>`` element in the current parent (see the module docs)."
-    return make
+    return cast(ElementFactory, make)
 
 
 a = _factory("a")

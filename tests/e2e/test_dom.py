@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from browser_guard import PageGuard
 from harness import open_py
 from playwright.sync_api import Page, expect
 
@@ -196,3 +197,34 @@ def test_the_first_example_of_the_dom_docs_runs(strict_page: Page) -> None:
     page.locator("#app button").click()
     page.locator("#name").fill("Bo")
     expect(page.locator("#app .card p")).to_have_text("Bo is 4")
+
+
+def test_new_rows_made_in_one_call_keep_order_text_events_and_nested_lists(
+    strict_page: Page, guard: PageGuard
+) -> None:
+    page = strict_page
+    # report() logs the failing row with its traceback, on purpose.
+    guard.allow(
+        r"render_each item 'bad'|Traceback \(most recent call last\)"
+        r"|File \"<exec>\", line \d+, in row|this row fails on purpose"
+    )
+    open_py(page, "dom_batch")
+    expect(page.locator("body[data-ready]")).to_be_attached()
+    # The failing row is a comment where it would be; the others are complete.
+    assert page.evaluate(
+        "Array.from(document.querySelector('#rows').childNodes)"
+        ".map(n => n.nodeType === 1 ? n.dataset.key : n.textContent)"
+    ) == ["a", "render_each: item 'bad' failed", "b", "c", "/render_each"]
+    expect(page.locator("#rows li[data-key=b] > .name")).to_have_text("<b>b</b>")
+    assert page.locator("#rows b").count() == 0
+    expect(page.locator("#rows li[data-key=c] .inner li")).to_have_text(["c1", "c2"])
+    page.locator("#rows li[data-key=b] button").click()
+    expect(page.locator("#clicked")).to_have_text("b")
+    page.locator("#rows li[data-key=a] button").click()
+    expect(page.locator("#clicked")).to_have_text("a")
+    numbers = page.evaluate(
+        "Array.from(document.querySelectorAll('#numbers > li'))"
+        ".map(li => [li.dataset.n, li.querySelector('.n').textContent,"
+        " li.querySelector('.pair > span').textContent])"
+    )
+    assert numbers == [[str(n), str(n), "even" if n % 2 == 0 else "odd"] for n in range(1000)]

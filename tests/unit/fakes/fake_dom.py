@@ -2,15 +2,19 @@
 
 Enough to run ``render`` / ``render_each`` on CPython and check what they do
 to the tree: children in order, which nodes were kept, how many DOM calls
-inserted nodes. :func:`install` puts a :class:`FakeDocument` and a fake of
-``_js.element_maker`` in place for one test.
+inserted nodes. :func:`install` puts a :class:`FakeDocument` and fakes of
+``_js.element_maker`` and ``_js.elements_builder`` in place for one test.
 """
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 
-from pyfritz import _mount, dom
+from pyfritz import _batch, _mount, dom
 
 __all__ = ["FakeDocument", "FakeNode", "install"]
 
@@ -24,6 +28,7 @@ class FakeNode:
         self.children: list[FakeNode] = []
         self.parentNode: FakeNode | None = None
         self.attributes: dict[str, str] = {}
+        self.listeners: dict[str, list[Any]] = {}
         self.textContent = text
         self.data = text
 
@@ -37,7 +42,20 @@ class FakeNode:
         )
 
     def setAttribute(self, name: str, value: str) -> None:
+        if not name or any(c in name for c in " \"'>/="):
+            raise ValueError(f"InvalidCharacterError: {name!r} is not a valid attribute name")
         self.attributes[name] = value
+
+    def addEventListener(self, event_type: str, listener: Any) -> None:
+        self.listeners.setdefault(event_type, []).append(listener)
+
+    def removeEventListener(self, event_type: str, listener: Any) -> None:
+        self.listeners[event_type].remove(listener)
+
+    def dispatch(self, event_type: str) -> None:
+        """Fire an event of ``event_type`` at this node's listeners, as the browser would."""
+        for listener in list(self.listeners.get(event_type, ())):
+            listener(SimpleNamespace(type=event_type, target=self))
 
     def appendChild(self, node: FakeNode) -> None:
         self._take(node)
@@ -100,6 +118,7 @@ class FakeDocument:
         self.body.appendChild(self.app)
         self.activeElement: FakeNode | None = None
         self.insert_calls = 0
+        self.build_calls = 0  # calls of the batch builder (one JS call each in a browser)
 
     def querySelector(self, selector: str) -> FakeNode | None:
         return self.app if selector == "#app" else None
@@ -126,10 +145,35 @@ class FakeDocument:
             parent.appendChild(node)
         return node
 
+    def build_elements(
+        self, spec: str, roots: str | None, outside: list[FakeNode], ref: FakeNode | None
+    ) -> list[FakeNode]:
+        """What ``_js.elements_builder()`` returns, in Python (the same steps as its JS)."""
+        self.build_calls += 1
+        if not spec:
+            records: list[list[str]] = []
+        elif spec.startswith("["):
+            records = json.loads(spec)
+        else:
+            records = [record.split("\x1f") for record in spec.split("\x1e")]
+        nodes: list[FakeNode] = []
+        for parent, tag, text, *attributes in records:
+            at = int(parent)
+            node = self.make_element(None if at < 0 else nodes[at], tag, text or None, *attributes)
+            nodes.append(node)
+        if ref is not None:
+            if roots is None:
+                rows = [n for n, record in zip(nodes, records, strict=True) if int(record[0]) < 0]
+            else:
+                rows = [nodes[i] if i >= 0 else outside[-1 - i] for i in json.loads(roots)]
+            ref.before(*rows)
+        return nodes
+
 
 def install(monkeypatch: pytest.MonkeyPatch) -> FakeDocument:
     """Make ``pyfritz.dom`` build into a fresh :class:`FakeDocument` for one test."""
     document = FakeDocument()
     monkeypatch.setattr(_mount, "_document", document)
     monkeypatch.setattr(dom, "_element_maker", document.make_element)
+    monkeypatch.setattr(_batch, "_builder", document.build_elements)
     return document
