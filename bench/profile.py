@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", type=Path, help="write the raw .cpuprofile here")
     parser.add_argument(
+        "--no-sampling",
+        action="store_true",
+        help="run the profile mode without the sampling profiler (the page's own figures only)",
+    )
+    parser.add_argument(
         "--companion",
         nargs="+",
         action="append",
@@ -88,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                     state="attached", timeout=300_000
                 )
                 pages.append((" ".join(f"{k}={v}" for k, v in extra.items()) or "main", page))
+            sampled = [] if args.no_sampling else pages
             sessions = []
-            for _, page in pages:
-                cdp = page.context.new_cdp_session(page)
+            for _, tab in sampled:
+                cdp = tab.context.new_cdp_session(tab)
                 cdp.send("Profiler.enable")
                 cdp.send("Profiler.setSamplingInterval", {"interval": 50})
                 sessions.append(cdp)
@@ -104,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             print(page.locator("#bench-result, #bench-error, .py-error").first.text_content())
         finally:
             browser.close()
-    for (name, _), profile in zip(pages, profiles, strict=True):
+    for (name, _), profile in zip(sampled, profiles, strict=True):
         out = args.out
         if out and len(pages) > 1:
             tag = name.replace("=", "-").replace(" ", "_")

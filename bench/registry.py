@@ -150,8 +150,9 @@ BENCHES: dict[str, Bench] = {
                 "through the same server. A JS `MutationObserver` in B timestamps each "
                 "change with `performance.timeOrigin + performance.now()` (one clock across "
                 "the pages of a browser; both pages cross-origin isolated) and posts it to A "
-                "over a `BroadcastChannel`. 500 edits per variant (5 rounds of 100), in "
-                "interleaved rounds after a warm-up round that is not counted."
+                "over a `BroadcastChannel`. 500 edits per variant in 50 interleaved rounds "
+                "of 10 (the order rotated each round, so that every variant sees the same "
+                "drift of the machine's load), after a warm-up round that is not counted."
             ),
             routes=sync_endpoints.routes,
             params={"role": "edit"},

@@ -33,8 +33,10 @@ import pyfritz
 from pyfritz import Resource, RootStore, websocket
 from pyfritz.dom import p, render
 
-EDITS = 100  # per variant and round
-ROUNDS = 5
+# Short rounds, many of them: the machine's load drifts over seconds, and every
+# variant should see the same drift (a ratio from one run is what is compared).
+EDITS = 10  # per variant and round
+ROUNDS = 50
 WARMUP = 50  # edits per variant in round 0, not counted
 TIMEOUT_S = 10.0  # for one edit to show in page B
 ENTITY = "bench-latency"
