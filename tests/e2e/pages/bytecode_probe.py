@@ -1,10 +1,12 @@
 # Imports the modules named by ?modules=a,b and shows, for each, whether the
 # browser compiled its source or ran the archive's bytecode (__pycache__), and
-# its VALUE if it has one (tests/e2e/test_bytecode.py).
+# its VALUE if it has one; and which standard-library modules they loaded
+# (compiled from source: not in the runtime's snapshot). tests/e2e/test_bytecode.py.
 import importlib
 import importlib._bootstrap_external as external
 import json
 import os
+import sys
 
 from pyscript import document, window
 
@@ -20,6 +22,7 @@ def counting(self, data, path, *args, **kwargs):
 
 
 external.SourceLoader.source_to_code = counting
+before = set(sys.modules)
 try:
     report = {}
     names = window.URLSearchParams.new(window.location.search).get("modules").split(",")
@@ -32,6 +35,13 @@ try:
         }
 finally:
     external.SourceLoader.source_to_code = original
+# The standard library's sources are read through zipimport, which compiles
+# them without source_to_code: say which of its modules the imports loaded.
+report["standard library modules loaded"] = sorted(
+    name
+    for name, module in sys.modules.items()
+    if name not in before and "python314.zip" in (getattr(module, "__file__", None) or "")
+)
 out = document.querySelector("#app")
 out.textContent = json.dumps(report, sort_keys=True)
 document.body.dataset.ready = "true"
