@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import json.encoder
 import math
 import types
 import typing
@@ -130,9 +131,25 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
+# JSONEncoder.encode still makes a C encoder (and a closure) per call: make
+# it once. Without a circular check (``markers`` None, so nothing is shared
+# between calls or threads): the values encoded here are trees built by this
+# module or parsed from JSON; a cycle ends in RecursionError, not in a hang.
+_make_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_c_encode: Callable[[object, int], Any] | None = (
+    None
+    if _make_c_encoder is None
+    else _make_c_encoder(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+)
+
+
 def _dumps(obj: object) -> str:
     """``json.dumps`` compact, not ASCII-escaped, refusing NaN and infinities."""
-    return _ENCODER.encode(obj)
+    if _c_encode is None:  # a Python without the C accelerator
+        return _ENCODER.encode(obj)
+    return "".join(_c_encode(obj, 0))
 
 
 def _loads(text: str | bytes) -> Any:

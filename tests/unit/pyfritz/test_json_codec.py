@@ -66,3 +66,11 @@ def test_loads_keeps_no_state_between_calls() -> None:
     with pytest.raises(ValueError):
         _loads('{"a": [1, 2')
     assert _loads('{"a": [1, 2]}') == {"a": [1, 2]}
+
+
+def test_dumps_of_a_cycle_raises_instead_of_hanging() -> None:
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    with pytest.raises((ValueError, RecursionError)):
+        _dumps({"value": cycle})
+    assert _dumps({"value": [1]}) == '{"value":[1]}'
