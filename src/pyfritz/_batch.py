@@ -8,8 +8,8 @@ recorded element, is not made at once but *recorded* (a tuple in a list),
 and :func:`pyfritz._js.elements_builder` makes all of them, and inserts the
 rows, in one call at the end of the run.
 
-Python holds a :class:`_Pending` for each recorded element; it becomes the
-element's node on first use. Whatever needs a recorded element's node
+Python holds the element (a :class:`_Pending`) of each recorded one; its
+node is taken on first use. Whatever needs a recorded element's node
 before the end of the run (an event listener, a bound or dynamic child, a
 nested ``render_each``, the user reading ``.node``) first makes everything
 recorded so far (a *flush*), so every element is still appended to its
@@ -21,7 +21,7 @@ its run in the document.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _js
@@ -64,6 +64,26 @@ class _Chunk:
         self.nodes: Any = None
         self.uses = 0  # nodes taken one by one from the JS array so far
 
+    def take(self, index: int) -> Any:
+        """The node of the ``index``-th record; makes what is recorded first if need be."""
+        if self.nodes is None:
+            self.batch.flush()
+        nodes = self.nodes
+        if type(nodes) is not list:
+            self.uses += 1
+            if self.uses > _ONE_BY_ONE:
+                nodes = self.nodes = _js.items(nodes)
+        return nodes[index]
+
+    def all(self) -> list[Any]:
+        """Every record's node, as a list (one crossing)."""
+        if self.nodes is None:
+            self.batch.flush()
+        if type(self.nodes) is not list:
+            self.nodes = _js.items(self.nodes)
+        nodes: list[Any] = self.nodes
+        return nodes
+
 
 # After this many nodes taken one by one, the rest of a chunk's array is
 # converted in one crossing: a reverse or a re-sort wants every row's node,
@@ -71,30 +91,37 @@ class _Chunk:
 _ONE_BY_ONE = 16
 
 
+def take_nodes(handles: Iterable[_Pending]) -> None:
+    """Take the node of each handle whose element is recorded, one crossing per chunk.
+
+    What :attr:`_Pending.node` does for one, in fewer steps: a reorder of a
+    keyed list takes the node of most of its rows.
+    """
+    for handle in handles:
+        chunk = handle._node
+        if type(chunk) is _Chunk:
+            handle._node = chunk.all()[handle._index]
+
+
 class _Pending:
-    """A recorded element: stands in for its node until that is made."""
+    """Something with a node that may be a recorded element, made on first use.
 
-    __slots__ = ("_chunk", "_index", "_node")
+    :class:`pyfritz.dom.Element` is one (so a recorded element is one object,
+    not an element and a handle). ``_node`` is the node, or the
+    :class:`_Chunk` the element is recorded in, at ``_index``.
+    """
 
-    def __init__(self, chunk: _Chunk, index: int) -> None:
-        self._chunk = chunk
-        self._index = index
-        self._node: Any = None
+    __slots__ = ("_index", "_node")
+
+    _node: Any
+    _index: int
 
     @property
     def node(self) -> Any:
-        """The element's node; makes what is recorded so far if it is not made yet."""
+        """The DOM node; makes what is recorded so far if it is not made yet."""
         node = self._node
-        if node is None:
-            chunk = self._chunk
-            if chunk.nodes is None:
-                chunk.batch.flush()
-            nodes = chunk.nodes
-            if type(nodes) is not list:
-                chunk.uses += 1
-                if chunk.uses > _ONE_BY_ONE:
-                    nodes = chunk.nodes = _js.items(nodes)
-            node = self._node = nodes[self._index]
+        if type(node) is _Chunk:
+            node = self._node = node.take(self._index)
         return node
 
     def appendChild(self, node: Any) -> None:  # the DOM's name: stands in for a parent node
@@ -129,8 +156,8 @@ class _Batch:
         if self.mixed:
             indexes = []
             for root in roots:
-                if type(root) is _Pending:
-                    if root._chunk is chunk:
+                if isinstance(root, _Pending):
+                    if root._node is chunk:
                         indexes.append(root._index)
                         continue
                     root = root.node

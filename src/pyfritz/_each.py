@@ -24,7 +24,7 @@ from itertools import count
 from typing import Any, TypeVar, overload
 
 from . import _mount
-from ._batch import _Batch, _Pending
+from ._batch import _Batch, _Pending, take_nodes
 from ._mount import (
     _NOT_AWAITABLE,
     _bind,
@@ -80,13 +80,13 @@ class _Row(_Scope):
 
     def __init__(self, value: Any) -> None:
         super().__init__(None)
-        self._node: Any = None  # or a _Pending: made by the run's one JS call
+        self._node: Any = None  # or a recorded element (_Pending): made by the run's one JS call
         self.value = value
 
     @property
     def node(self) -> Any:
         node = self._node
-        if type(node) is _Pending:
+        if isinstance(node, _Pending):
             node = self._node = node.node
         return node
 
@@ -174,6 +174,13 @@ class _Rows:
         # Without moveBefore (WebKit), insertBefore blurs a focused field in
         # a moved row: note the focus and caret here, put them back after.
         focus = _focus_within(parent) if moves and move is None else None
+        if moves:
+            # A reorder moves most rows: take the nodes of rows made in one
+            # call (pyfritz._batch) all at once rather than one by one.
+            pending = [row for row in rows.values() if isinstance(row._node, _Pending)]
+            take_nodes([row._node for row in pending])
+            for row in pending:
+                row._node = row._node.node
         run: list[Any] = []  # new nodes, right to left, all going before run_ref
         run_ref = last
         run_key: Hashable = None  # the leftmost key of the run so far

@@ -61,7 +61,7 @@ from typing import Any, Protocol, Union, cast
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
 from . import _js, _mount
-from ._batch import _Pending
+from ._batch import _Chunk, _Pending
 from ._each import render_each
 from ._mount import (
     _NOT_AWAITABLE,
@@ -181,7 +181,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 # Elements.
 
 
-class Element:
+class Element(_Pending):
     """A DOM element made by a tag function; a context manager for its children.
 
     Example::
@@ -191,16 +191,20 @@ class Element:
         todos.clicks.handled_by(store.select)
     """
 
-    __slots__ = ("_listeners", "_node", "_scope", "_value")
+    __slots__ = ("_listeners", "_scope", "_value")
 
-    def __init__(self, node: Any, scope: _Scope) -> None:
+    def __init__(self, node: Any, scope: _Scope, index: int = 0) -> None:
+        # ``node`` is the _Chunk a new render_each row's element is recorded
+        # in, at ``index``, until its node is taken (pyfritz._batch).
         self._node = node
+        self._index = index
         self._scope = scope
         self._listeners: Listeners | None = None
         self._value: str | None = None  # for <select>: re-applied once options exist
 
     def __enter__(self) -> Element:
-        _parents.append(self._node)
+        node = self._node
+        _parents.append(self if type(node) is _Chunk else node)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -215,8 +219,8 @@ class Element:
     def node(self) -> Any:
         """The DOM element itself (a JS object), for what pyfritz does not wrap."""
         node = self._node
-        if type(node) is _Pending:  # a render_each row's element: made on first use
-            node = self._node = node.node
+        if type(node) is _Chunk:  # a new render_each row's element: taken on first use
+            node = self._node = node.take(self._index)
         return node
 
     def events(self, name: str) -> DomEvents:
@@ -292,6 +296,36 @@ def _make(
     if scope is None or not _parents:
         raise RuntimeError(_OUTSIDE_RENDER)
     parent = _parents[-1]
+    kind = type(parent)
+    if (
+        (kind is _Slot or kind is Element)
+        and value is None
+        and checked is None
+        and disabled is None
+        and unsafe_html is None
+        and bind is None
+        and (not children or (len(children) == 1 and type(children[0]) is str))
+        and (id is None or type(id) is str)
+        and (classes is None or type(classes) is str)
+        and (style is None or type(style) is str)
+    ):
+        # The usual element of a keyed list's row, text and string attributes
+        # only, in a new row: recorded here (pyfritz._batch), in fewer steps.
+        record: list[Any] = ["-1", name, children[0] if children else ""]
+        if id is not None:
+            record += ("id", id)
+        if classes is not None:
+            record += ("class", classes)
+        if style is not None:
+            record += ("style", style)
+        for key, attr in attrs.items():
+            if type(attr) is not str:
+                break
+            record += (_ATTR_NAMES.get(key) or _attr_name(key), attr)
+        else:
+            element = _recorded(kind, parent, record, scope)
+            if element is not None:
+                return element
     # Everything static goes to JS with the element in one call: a crossing
     # costs more than the DOM work of a small element. As a record for
     # pyfritz._batch: [parent index, tag, text, name, value, ...], all strings.
@@ -331,30 +365,14 @@ def _make(
             static[2] = child if type(child) is str else "" if child is None else str(child)
             children = ()
     if not dynamic and not bound:
-        kind = type(parent)
-        if kind is _Slot:  # a render_each row: inserted with its siblings
-            batch = parent.batch
-            if batch is not None and not (
-                _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(static[3::2])
-            ):
-                records = batch.chunk.records
-                node: Any = _Pending(batch.chunk, len(records))
-                records.append(static)
-                parent.nodes.append(node)
-            else:
-                node = (_element_maker or _maker())(None, name, static[2] or None, *static[3:])
-                parent.appendChild(node)
+        element = _recorded(kind, parent, static, scope)
+        if element is not None:
+            return element
+        if kind is _Slot:  # a render_each row, made at once: inserted with its siblings
+            node = (_element_maker or _maker())(None, name, static[2] or None, *static[3:])
+            parent.appendChild(node)
             return Element(node, scope)
-        if kind is _Pending:  # inside a recorded element of a new render_each row
-            chunk = parent._chunk
-            if chunk.nodes is None and not (
-                _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(static[3::2])
-            ):
-                records = chunk.records
-                static[0] = str(parent._index)
-                pending = _Pending(chunk, len(records))
-                records.append(static)
-                return Element(pending, scope)
+        if kind is Element:  # a recorded element, made already
             parent = parent.node
         # Nothing left to do here: JS appends it too.
         node = (_element_maker or _maker())(parent, name, static[2] or None, *static[3:])
@@ -379,6 +397,30 @@ def _make(
         _bind_store(element, name, attrs.get("type"), bind, value, checked)
     parent.appendChild(node)
     return element
+
+
+def _recorded(kind: type, parent: Any, record: list[Any], scope: _Scope) -> Element | None:
+    """Record a static element of a new render_each row (pyfritz._batch), if it is in one."""
+    if _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(record[3::2]):
+        return None  # made at once: setAttribute's error belongs to its row
+    if kind is _Slot:
+        batch = parent.batch
+        if batch is None:
+            return None
+        chunk = batch.chunk
+        element = Element(chunk, scope, len(chunk.records))
+        chunk.records.append(record)
+        parent.nodes.append(element)
+        return element
+    if kind is Element:
+        chunk = parent._node
+        if type(chunk) is not _Chunk or chunk.nodes is not None:
+            return None  # its parent is made already
+        record[0] = str(parent._index)
+        element = Element(chunk, scope, len(chunk.records))
+        chunk.records.append(record)
+        return element
+    return None
 
 
 def _attribute_pair(
