@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from itertools import count
 from typing import Any, TypeVar, overload
 
-from . import _mount
+from . import _js, _mount
 from ._batch import _Batch, _Pending, take_nodes
 from ._mount import (
     _NOT_AWAITABLE,
@@ -181,6 +181,17 @@ class _Rows:
             take_nodes([row._node for row in pending])
             for row in pending:
                 row._node = row._node.node
+            if all(step.action == "move" for step in steps):
+                # Only moves (a sort, a reverse): all of them in one JS call.
+                nodes = [rows[step.key]._node for step in steps]
+                refs = [last if step.before is None else rows[step.before]._node for step in steps]
+                mover = _mover or _movers()
+                for start in range(0, len(nodes), _BATCH):
+                    end = start + _BATCH
+                    mover(parent, nodes[start:end], refs[start:end], move is not None)
+                if focus is not None:
+                    _restore_focus(*focus)
+                return
         run: list[Any] = []  # new nodes, right to left, all going before run_ref
         run_ref = last
         run_key: Hashable = None  # the leftmost key of the run so far
@@ -302,6 +313,15 @@ class _Rows:
 
 # How many nodes one ``before(...)`` call takes: engines cap a call's arguments.
 _BATCH = 4096
+
+_mover: Callable[[Any, list[Any], list[Any], bool], None] | None = None
+
+
+def _movers() -> Callable[[Any, list[Any], list[Any], bool], None]:
+    global _mover
+    if _mover is None:
+        _mover = _js.nodes_mover()
+    return _mover
 
 
 def _insert_all(nodes: list[Any], ref: Any) -> None:

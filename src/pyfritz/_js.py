@@ -301,3 +301,35 @@ def elements_builder() -> Callable[[str, str | None, list[Any], Any], Any]:
         return build(spec, roots, array_of(*outside) if outside else None, ref)
 
     return elements
+
+
+# A reorder of a keyed list in one crossing (pyfritz._each).
+_MOVES = """
+return (parent, nodes, refs, keep) => {
+  for (let i = 0; i < nodes.length; i++) {
+    if (keep) parent.moveBefore(nodes[i], refs[i]);
+    else parent.insertBefore(nodes[i], refs[i]);
+  }
+};
+"""
+
+__all__ += ["nodes_mover"]
+
+
+def nodes_mover() -> Callable[[Any, list[Any], list[Any], bool], None]:
+    """A function ``(parent, nodes, refs, keep)`` that moves nodes in one JS call.
+
+    In order, each of ``nodes`` goes right before the same place of
+    ``refs``, with ``parent.moveBefore`` when ``keep`` (it keeps focus and
+    selection), else ``parent.insertBefore``. Why: a reorder of a keyed
+    list moves hundreds of rows, and one call per move costs more than the
+    move itself.
+    """
+    js = _js()
+    move = js.Function.new(_MOVES)()
+    array_of = js.Array.of
+
+    def moves(parent: Any, nodes: list[Any], refs: list[Any], keep: bool) -> None:
+        move(parent, array_of(*nodes), array_of(*refs), keep)
+
+    return moves

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pyfritz import _batch, _mount, dom
+from pyfritz import _batch, _each, _mount, dom
 
 __all__ = ["FakeDocument", "FakeNode", "install"]
 
@@ -119,6 +119,7 @@ class FakeDocument:
         self.activeElement: FakeNode | None = None
         self.insert_calls = 0
         self.build_calls = 0  # calls of the batch builder (one JS call each in a browser)
+        self.move_calls = 0  # calls of the reorder mover (likewise)
 
     def querySelector(self, selector: str) -> FakeNode | None:
         return self.app if selector == "#app" else None
@@ -169,6 +170,16 @@ class FakeDocument:
             ref.before(*rows)
         return nodes
 
+    def move_nodes(
+        self, parent: FakeNode, nodes: list[FakeNode], refs: list[FakeNode], keep: bool
+    ) -> None:
+        """What ``_js.nodes_mover()`` returns, in Python (insertBefore counts its calls)."""
+        self.move_calls += 1
+        for node, ref in zip(nodes, refs, strict=True):
+            parent._take(node)
+            parent.children.insert(parent.children.index(ref), node)
+            node.parentNode = parent
+
 
 def install(monkeypatch: pytest.MonkeyPatch) -> FakeDocument:
     """Make ``pyfritz.dom`` build into a fresh :class:`FakeDocument` for one test."""
@@ -176,4 +187,5 @@ def install(monkeypatch: pytest.MonkeyPatch) -> FakeDocument:
     monkeypatch.setattr(_mount, "_document", document)
     monkeypatch.setattr(dom, "_element_maker", document.make_element)
     monkeypatch.setattr(_batch, "_builder", document.build_elements)
+    monkeypatch.setattr(_each, "_mover", document.move_nodes)
     return document
