@@ -130,8 +130,8 @@ return (ws, message, close, error) => {
   ws.onmessage = (event) => {
     if (held === null) {
       held = [];
-      channel.port2.postMessage(null);
-      message(event.data, false);
+      // Posted after the call: a reply sent from Python goes out first.
+      try { message(event.data, false); } finally { channel.port2.postMessage(null); }
     } else {
       held.push(event.data);
     }

@@ -13,7 +13,10 @@ wake-up, and Pyodide's own bookkeeping that ``loop.create_future()`` adds),
 runs in a microtask instead: right after the JS event's own code, before the
 browser does anything else. So ``await session.send(x)`` followed by ``await`` of
 the reply's future, or ``async for`` over messages, resumes in the reply's
-own turn.
+own turn. When the future was completed inside a call from a JS event that
+the edge marks (:func:`begin_call` / :func:`end_call`: a session's
+``onmessage``), its wake-ups run at the end of that very call instead, once
+every sync collector is done: no microtask, no second entry into Python.
 
 asyncio's semantics are kept: the wake-up still runs later than
 ``set_result`` (never inside it), outside any other task, in the task's
@@ -24,7 +27,8 @@ queued earlier with ``call_soon`` (asyncio promises FIFO order for
 ``call_soon`` callbacks, not between a wake-up and unrelated callbacks).
 ``asyncio.sleep(0)`` and every other ``call_soon`` still go through the
 event loop, so a task that yields with ``sleep(0)`` lets the browser run.
-A step started from a microtask is not one Pyodide can suspend, so
+A step started from a microtask (or at the end of an event's call) is not
+one Pyodide can suspend, so
 ``pyodide.ffi.run_sync`` (JSPI) fails there: await the promise instead.
 
 Guard against starving the page: one microtask drain runs at most
@@ -49,7 +53,7 @@ from typing import Any
 from . import _js
 from .sinks import _loop
 
-__all__ = ["after_this_call", "install", "uninstall"]
+__all__ = ["after_this_call", "begin_call", "end_call", "install", "uninstall"]
 
 _MAX_DRAIN = 1000
 
@@ -57,6 +61,8 @@ _pending: deque[asyncio.Handle] = deque()
 # Run at the start of the next drain, before any wake-up (after_this_call).
 _first: deque[Callable[[], object]] = deque()
 _scheduled = False
+# How deep the JS event calls in progress are nested (begin_call / end_call).
+_calls = 0
 # The loop patched by install() and its own call_soon.
 _installed: tuple[asyncio.AbstractEventLoop, Callable[..., asyncio.Handle]] | None = None
 
@@ -81,17 +87,25 @@ def _drain() -> None:
     if _installed is None:
         return
     loop, call_soon = _installed
-    # Pyodide's own handles claim the running loop first (with JSPI each call
-    # from JS may run on a thread state of its own); a task step needs it.
-    install_running_loop = getattr(loop, "_install_running_loop", None)
-    if install_running_loop is not None:
-        install_running_loop()
+    _claim_loop(loop)
     while _first:
         fn = _first.popleft()
         try:
             fn()
         except Exception as exc:  # a clean-up must never raise into the browser
             loop.call_exception_handler({"message": "pyfritz: after a JS call", "exception": exc})
+    _run_pending(call_soon)
+
+
+def _claim_loop(loop: asyncio.AbstractEventLoop) -> None:
+    # Pyodide's own handles claim the running loop first (with JSPI each call
+    # from JS may run on a thread state of its own); a task step needs it.
+    install_running_loop = getattr(loop, "_install_running_loop", None)
+    if install_running_loop is not None:
+        install_running_loop()
+
+
+def _run_pending(call_soon: Callable[..., asyncio.Handle]) -> None:
     for _ in range(_MAX_DRAIN):
         if not _pending:
             return
@@ -103,6 +117,40 @@ def _drain() -> None:
         handle = _pending.popleft()
         if not handle.cancelled():
             call_soon(handle._run)
+
+
+def begin_call() -> None:
+    """A JS event's call into Python starts: wake-ups wait for :func:`end_call`.
+
+    The edge's event handlers (a session's ``onmessage``) wrap their body in
+    ``begin_call()`` / ``try: ... finally: end_call()``.
+    """
+    global _calls
+    _calls += 1
+
+
+def end_call() -> None:
+    """The call :func:`begin_call` began ends: run the wake-ups it made, in this call.
+
+    Why: the microtask that would run them costs one more entry into Python
+    from JS (the dearest step of a round trip), and it would run right after
+    this call anyway. They run once every sync collector of the event is
+    done, outside any task, as from the microtask. Not when a clean-up
+    (:func:`after_this_call`) is queued: it must run after the JS call
+    returns and before any woken task, so the microtask runs both.
+    """
+    global _calls
+    try:
+        if _calls == 1 and _pending and not _first and _installed is not None:
+            loop, call_soon = _installed
+            _claim_loop(loop)
+            # Still counted as inside the call: the wake-ups these steps make
+            # join this drain rather than a microtask of their own.
+            _run_pending(call_soon)
+    finally:
+        _calls -= 1
+        if not _calls and (_pending or _first):
+            _schedule()
 
 
 def after_this_call(fn: Callable[[], object]) -> None:
@@ -146,7 +194,8 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
             return call_soon(callback, *args, context=context)
         handle = asyncio.Handle(callback, args, loop, context)
         _pending.append(handle)
-        _schedule()
+        if not _calls:  # else end_call() runs it
+            _schedule()
         return handle
 
     # An attribute of this loop object only: asyncio's futures look call_soon

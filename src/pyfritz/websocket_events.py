@@ -26,6 +26,7 @@ from . import (
 )
 from .errors import BufferOverflowError
 from .flows import Flow, MutableSharedFlow, SharedFlow, Sink, report
+from .sinks import _NEXT, _UNSET
 
 __all__ = ["CloseEvent", "MessageEvent", "Messages", "OpenEvent", "State"]
 
@@ -184,6 +185,19 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
             for event in backlog:
                 self._send(sink, event)
         return super()._subscribe(sink)
+
+    def _receive(self, data: Any) -> None:
+        """Emit one message's ``data`` as a :class:`MessageEvent` (the session's hot path)."""
+        if self._backlog is None and self._end is _UNSET:
+            if self._sinks:  # emit_nowait, inlined: once per message
+                self._push(_NEXT, MessageEvent(data))
+        else:
+            self.emit_nowait(MessageEvent(data))
+
+    def _receive_all(self, items: list[Any]) -> None:
+        """:meth:`_receive` each of a burst's ``data``, in order."""
+        for data in items:
+            self._receive(data)
 
     def emit_nowait(self, value: MessageEvent) -> None:
         backlog = self._backlog

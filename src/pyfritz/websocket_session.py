@@ -26,7 +26,7 @@ from .errors import ConnectionClosed, ConnectionException, SendException, WebSoc
 from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
 from .links import _check_close
 from .urls import websocket_url
-from .websocket_events import CloseEvent, MessageEvent, Messages, OpenEvent, State, _MessageSource
+from .websocket_events import CloseEvent, Messages, OpenEvent, State, _MessageSource
 
 __all__ = ["Session", "live_proxies"]
 
@@ -124,6 +124,9 @@ class Session:
             raise ConnectionException(socket.url, str(exc)) from exc
         ws.binaryType = "arraybuffer"
         self._ws = ws
+        # The bound method, looked up once: each lookup on a JS object from
+        # Python makes a new proxy of it (a send per message is the hot path).
+        self._ws_send = ws.send
         self._proxies: tuple[Any, ...] = (
             _js.create_proxy(self._on_open),
             _js.create_proxy(self._on_message),
@@ -206,7 +209,7 @@ class Session:
         payload = _encode(data)
         state = self._state.value
         if state is State.OPEN:
-            self._ws.send(payload)
+            self._ws_send(payload)
             self._unanswered = True
         elif state is State.CONNECTING:
             self._outbox.append((payload, None))
@@ -230,7 +233,7 @@ class Session:
         payload = _encode(data)
         state = self._state.value
         if state is State.OPEN:
-            self._ws.send(payload)
+            self._ws_send(payload)
             self._unanswered = True
         elif state is State.CONNECTING:
             sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -324,21 +327,25 @@ class Session:
         # ``event.data`` only (see _js.hold_messages): the first message of a
         # turn alone (a round trip takes this path), or the messages that
         # arrived after it, in order, as one JS array (a burst: one crossing,
-        # then the push path once per message).
+        # then the push path once per message). Tasks the messages wake
+        # (``async for``, a future a collector completed) resume at the end
+        # of this call (_wakeup.end_call), not in a second entry from JS.
+        _wakeup.begin_call()
         try:
             self._unanswered = False
             if self._reply_waiter is not None:
                 self._wake_reply_waiter()
-            emit = self._messages.emit_nowait
-            if not batch:
-                emit(MessageEvent(data))
-                return
-            for item in _js.items(data):
-                emit(MessageEvent(item))
+            if batch:
+                self._messages._receive_all(_js.items(data))
+            else:
+                self._messages._receive(data)
         except Exception as exc:
             report(exc, f"{self!r} onmessage")
+        finally:
+            _wakeup.end_call()
 
     def _on_open(self, _event: Any) -> None:
+        _wakeup.begin_call()  # whoever awaits the open resumes at the end of this call
         try:
             self._protocol = str(self._ws.protocol or "")
             # Flush before the state says OPEN: a collector of ``state`` that
@@ -348,7 +355,7 @@ class Session:
                 payload, sent = outbox.popleft()
                 if sent is not None and sent.done():  # the sender was cancelled
                     continue
-                self._ws.send(payload)
+                self._ws_send(payload)
                 self._unanswered = True
                 if sent is not None:
                     sent.set_result(None)
@@ -357,6 +364,8 @@ class Session:
             self._opens.emit_nowait(OpenEvent(self._protocol))
         except Exception as exc:
             report(exc, f"{self!r} onopen")
+        finally:
+            _wakeup.end_call()
 
     def _on_error(self, _event: Any) -> None:
         # The browser tells nothing more; the close event that follows has the code.

@@ -8,6 +8,7 @@ refuse calls once destroyed, like Pyodide's proxies.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -205,8 +206,10 @@ def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
             nonlocal held
             if held is None:
                 held = []
-                owner.tasks.append(drain)
-                message(event.data, False)
+                try:
+                    message(event.data, False)
+                finally:
+                    owner.tasks.append(drain)
             else:
                 held.append(event.data)
 
@@ -271,6 +274,20 @@ class FakeJs:
             self.microtasks.pop(0)()
             count += 1
         return count
+
+    def run_microtasks_after_loop_callbacks(self) -> None:
+        """Run queued microtasks once the current loop callback is done, as the browser would.
+
+        (By default they wait for :meth:`run_microtasks`.) For tests that
+        install :mod:`pyfritz._wakeup`, whose wake-ups would otherwise never run.
+        """
+        loop = asyncio.get_running_loop()
+
+        def queue_microtask(fn: Callable[[], object]) -> None:
+            self.microtasks.append(fn)
+            loop.call_soon(self.run_microtasks)
+
+        self.queueMicrotask = queue_microtask
 
     def run_tasks(self) -> None:
         """Run the posted tasks, as the browser does between two event tasks."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from fakes.fake_js import FakeJs, install
@@ -16,16 +18,10 @@ from pyfritz.flows import MutableSharedFlow
 @pytest.fixture
 async def fake_js(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeJs]:
     fake = install(monkeypatch)
-    loop = asyncio.get_running_loop()
-
-    def queue_microtask(fn: Callable[[], object]) -> None:
-        # The browser runs microtasks when the current task's code is done:
-        # here, after the current loop callback, unless a test's "JS event"
-        # runs them itself before it returns.
-        fake.microtasks.append(fn)
-        loop.call_soon(fake.run_microtasks)
-
-    fake.queueMicrotask = queue_microtask
+    # The browser runs microtasks when the current task's code is done: here,
+    # after the current loop callback, unless a test's "JS event" runs them
+    # itself before it returns.
+    fake.run_microtasks_after_loop_callbacks()
     _wakeup.install()
     yield fake
     # A failed test may leave a wake-up queued for a microtask: uninstall
@@ -194,3 +190,102 @@ async def test_a_futures_plain_done_callbacks_run_in_the_microtask_too(fake_js: 
     loop.call_soon(event)
     await settle(lambda: seen == [7])
     assert seen == [7]
+
+
+@contextlib.contextmanager
+def marked_call() -> Iterator[None]:
+    """A JS event's call into Python as the edge marks it (a session's onmessage)."""
+    _wakeup.begin_call()
+    try:
+        yield
+    finally:
+        _wakeup.end_call()
+
+
+async def waiting(future: asyncio.Future[Any], log: list[str], entry: str) -> asyncio.Task[None]:
+    """A task that awaits ``future``, then logs ``entry``; returned once it waits."""
+
+    async def wait() -> None:
+        await future
+        log.append(entry)
+
+    task = asyncio.create_task(wait())
+    await settle(lambda: bool(future._callbacks))
+    return task
+
+
+async def test_wake_ups_made_inside_a_marked_js_call_run_at_its_end_without_a_microtask(
+    fake_js: FakeJs,
+) -> None:
+    # The reply completes a future; the awaiting task resumes once every sync
+    # collector is done, in the same call from JS.
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    order: list[str] = []
+    task = await waiting(future, order, "resumed")
+
+    def on_message() -> None:
+        with marked_call():
+            future.set_result(None)
+            order.append("collector done")  # later in the same call: still not resumed
+        assert order == ["collector done", "resumed"]
+        assert fake_js.microtasks == []
+
+    asyncio.get_running_loop().call_soon(on_message)
+    await asyncio.wait_for(task, 5)
+    assert order == ["collector done", "resumed"]
+
+
+async def test_a_nested_marked_call_leaves_the_wake_ups_to_the_outer_one(fake_js: FakeJs) -> None:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    order: list[str] = []
+    task = await waiting(future, order, "resumed")
+
+    def outer() -> None:
+        with marked_call():
+            with marked_call():
+                future.set_result(None)
+            assert order == []
+        assert order == ["resumed"]
+
+    asyncio.get_running_loop().call_soon(outer)
+    await asyncio.wait_for(task, 5)
+
+
+async def test_a_clean_up_queued_in_a_marked_call_runs_first_from_the_microtask(
+    fake_js: FakeJs,
+) -> None:
+    # after_this_call must run after the JS call returned, before the woken task.
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    order: list[str] = []
+    task = await waiting(closed, order, "resumed")
+
+    def on_close() -> None:
+        with marked_call():
+            closed.set_result(None)
+            _wakeup.after_this_call(lambda: order.append("clean-up"))
+        assert order == [] and len(fake_js.microtasks) == 1
+        fake_js.run_microtasks()
+
+    asyncio.get_running_loop().call_soon(on_close)
+    await asyncio.wait_for(task, 5)
+    assert order == ["clean-up", "resumed"]
+
+
+async def test_tasks_woken_at_the_end_of_a_call_wake_each_other_in_the_same_drain(
+    fake_js: FakeJs,
+) -> None:
+    loop = asyncio.get_running_loop()
+    first: asyncio.Future[None] = loop.create_future()
+    second: asyncio.Future[None] = loop.create_future()
+    order: list[str] = []
+    relay = await waiting(first, order, "first")
+    relay.add_done_callback(lambda _: second.set_result(None))
+    last = await waiting(second, order, "second")
+
+    def event() -> None:
+        with marked_call():
+            first.set_result(None)
+        assert order == ["first", "second"] and fake_js.microtasks == []
+
+    loop.call_soon(event)
+    await asyncio.wait_for(asyncio.gather(relay, last), 5)

@@ -9,7 +9,7 @@ from fakes.fake_clock import FakeClock
 from fakes.fake_js import FakeArrayBuffer, FakeBlob, FakeJs, FakeUint8Array, install
 from fakes.loop import settle
 
-from pyfritz import _js
+from pyfritz import _js, _wakeup
 from pyfritz.errors import ConnectionClosed, ConnectionException, SendException
 from pyfritz.events import live_listeners
 from pyfritz.reconnect import Reconnect, ReconnectState
@@ -320,6 +320,42 @@ async def test_held_messages_are_delivered_before_the_close_and_the_error(
     fake_js.run_tasks()  # drains posted before the close find nothing to deliver
     assert events[-1] == "close 1011"
     await session.wait_closed()
+
+
+async def test_a_request_awaiting_the_reply_resumes_inside_the_replys_onmessage_call(
+    fake_js: FakeJs,
+) -> None:
+    # _wakeup.end_call: the awaiting coroutine runs on before onmessage returns
+    # to JS, with no microtask (a second entry into Python) and no loop task.
+    fake_js.run_microtasks_after_loop_callbacks()
+    _wakeup.install()
+    try:
+        session = opened(fake_js)
+        replies = aiter(session.messages.body)
+        got: list[str] = []
+
+        async def requests() -> None:
+            for i in range(3):
+                await session.send(f"ping {i}")
+                got.append(await anext(replies))
+
+        task = asyncio.create_task(requests())
+        await settle(lambda: fake_js.socket.sent == ["ping 0"])
+
+        def reply(text: str) -> None:  # a JS event, outside any task
+            fake_js.socket.fire_message(text)
+            assert fake_js.microtasks == []
+
+        loop = asyncio.get_running_loop()
+        for i in range(3):
+            loop.call_soon(reply, f"pong {i}")
+            await settle(lambda i=i: len(got) == i + 1)
+            # the next request went out inside the reply's call
+            assert fake_js.socket.sent[-1] == f"ping {min(i + 1, 2)}"
+        await asyncio.wait_for(task, 5)
+        assert got == ["pong 0", "pong 1", "pong 2"]
+    finally:
+        _wakeup.uninstall()
 
 
 async def test_async_for_ends_quietly_on_a_normal_close(fake_js: FakeJs) -> None:
