@@ -254,7 +254,7 @@ def create_app(
     fresh = {"Cache-Control": "no-cache", **extra_headers}
     if bytecode is True:
         bytecode = BytecodeCompiler()
-    cache = BundleCache(root / "app", bytecode=bytecode or None)
+    cache = BundleCache(root / "app", bytecode=bytecode or None, background=True)
 
     async def bundle(request: Request) -> Response:
         try:

@@ -119,10 +119,18 @@ def bundle_members(
     return dict(sorted(members.items()))
 
 
+def _read(members: dict[str, Path]) -> dict[str, bytes]:
+    return {name: source.read_bytes() for name, source in members.items()}
+
+
 def _pack(members: dict[str, Path], bytecode: BytecodeCompiler | None = None) -> bytes:
-    contents = {name: source.read_bytes() for name, source in members.items()}
+    contents = _read(members)
     if bytecode is not None:
         contents.update(bytecode.compile(contents))
+    return _zip(contents)
+
+
+def _zip(contents: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(contents.items()):
@@ -169,6 +177,12 @@ class BundleCache:
     from the last call; it does file I/O, so async code calls it in a thread
     (``starlette.concurrency.run_in_threadpool``). Thread-safe.
 
+    With ``bytecode``, the first archive waits for every module's bytecode.
+    With ``background=True`` too (the dev server), a later rebuild does not
+    wait for Node.js: it packs the bytecode already cached, compiles what an
+    edit changed in a thread, and the archive after that has it all, so a
+    reload after saving a file is not held up by the compile.
+
     Example::
 
         cache = BundleCache(Path("app"))
@@ -182,10 +196,13 @@ class BundleCache:
         *,
         framework: Path | None = FRAMEWORK_DIR,
         bytecode: BytecodeCompiler | None = None,
+        background: bool = False,
     ) -> None:
         self._app_dir = app_dir
         self._framework = framework
         self._bytecode = bytecode
+        self._background = background
+        self._compiling = False
         self._lock = threading.Lock()
         self._key: tuple[tuple[str, int, int], ...] | None = None
         self._bundle: Bundle | None = None
@@ -202,7 +219,31 @@ class BundleCache:
             members = bundle_members(self._app_dir, framework=self._framework)
             key = fingerprint(members)
             if self._bundle is None or key != self._key:
-                self._bundle = Bundle(_pack(members, self._bytecode))
+                contents = _read(members)
+                if self._bytecode is not None:
+                    contents.update(self._bytecode_for(contents, first=self._bundle is None))
+                self._bundle = Bundle(_zip(contents))
                 self._key = key
                 self.builds += 1
             return self._bundle
+
+    def _bytecode_for(self, contents: dict[str, bytes], *, first: bool) -> dict[str, bytes]:
+        assert self._bytecode is not None
+        if first or not self._background:
+            return self._bytecode.compile(contents)
+        found, complete = self._bytecode.cached(contents)
+        if not complete and not self._compiling:
+            self._compiling = True
+            threading.Thread(
+                target=self._compile, args=(contents,), name="pyfritz-bytecode", daemon=True
+            ).start()
+        return found
+
+    def _compile(self, contents: dict[str, bytes]) -> None:
+        assert self._bytecode is not None
+        try:
+            self._bytecode.compile(contents)
+        finally:
+            with self._lock:
+                self._compiling = False
+                self._key = None  # the next get() packs again, from the cache

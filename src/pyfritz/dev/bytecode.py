@@ -34,7 +34,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -79,7 +78,8 @@ class BytecodeCompiler:
         pyodide_dir: the runtime's ``pyodide/`` folder (default: the
             installed ``pyfritz-web-runtime``'s).
 
-    Thread-safe; one compile runs at a time.
+    Thread-safe: compiles may run at once (each cache file is written aside
+    and renamed into place).
 
     Example::
 
@@ -99,7 +99,6 @@ class BytecodeCompiler:
         self._cache_root = cache_dir or default_cache_dir()
         self._node = node
         self._pyodide_dir = pyodide_dir
-        self._lock = threading.Lock()
         self._warned: str | None = None
         #: Why the last :meth:`compile` gave no bytecode for some source
         #: (``None`` when it gave bytecode for every one).
@@ -118,18 +117,27 @@ class BytecodeCompiler:
             for every source that compiled. A source with a syntax error gets
             none (the browser reports the error at import, as without bytecode).
         """
-        python = {name: data for name, data in sources.items() if name.endswith(".py")}
-        with self._lock:
-            try:
-                found = self._compile(python)
-            except _Unavailable as exc:
-                self._report(str(exc))
-                return {}
-            except OSError as exc:  # e.g. a read-only cache folder
-                self._report(f"the bytecode cache is not usable: {exc}")
-                return {}
-            self.unavailable = None
-            return found
+        try:
+            found, _ = self._compile(_python(sources), run=True)
+        except _Unavailable as exc:
+            self._report(str(exc))
+            return {}
+        except OSError as exc:  # e.g. a read-only cache folder
+            self._report(f"the bytecode cache is not usable: {exc}")
+            return {}
+        self.unavailable = None
+        return found
+
+    def cached(self, sources: Mapping[str, bytes]) -> tuple[dict[str, bytes], bool]:
+        """Return what :meth:`compile` would, from the cache only (Node.js is not
+        started), and whether that is all of it (``False``: some source was
+        never compiled; ``True`` also when no bytecode can be made here, or
+        the last compile failed: nothing to wait for)."""
+        try:
+            found, complete = self._compile(_python(sources), run=False)
+        except (_Unavailable, OSError):
+            return {}, True
+        return found, complete or self.unavailable is not None
 
     def _report(self, reason: str) -> None:
         self.unavailable = reason
@@ -137,7 +145,7 @@ class BytecodeCompiler:
             self._warned = reason
             _log.warning("pkg/app.zip ships sources only (no bytecode): %s", reason)
 
-    def _compile(self, sources: dict[str, bytes]) -> dict[str, bytes]:
+    def _compile(self, sources: dict[str, bytes], *, run: bool) -> tuple[dict[str, bytes], bool]:
         pyodide = self._find_pyodide()
         cache = self._cache_root / _runtime_key(pyodide)
         keys = {name: _key(name, data) for name, data in sources.items()}
@@ -148,16 +156,17 @@ class BytecodeCompiler:
             for name, data in sources.items()
             if tag is None or not any((cache / f"{keys[name]}{end}").is_file() for end in _DONE)
         }
-        if missing:
+        if missing and run:
             tag = self._run(pyodide, missing, cache, keys)
-        assert tag is not None
+        if tag is None:
+            return {}, False
         found: dict[str, bytes] = {}
         for name in sources:
             try:
                 found[pyc_name(name, tag)] = (cache / f"{keys[name]}.pyc").read_bytes()
             except FileNotFoundError:
-                continue  # a syntax error: the source alone ships
-        return found
+                continue  # a syntax error (or not compiled yet): the source alone ships
+        return found, run or not missing
 
     def _find_pyodide(self) -> Path:
         if self._pyodide_dir is not None:
@@ -215,6 +224,10 @@ class BytecodeCompiler:
             _write(cache / f"{keys[name]}.err", text.encode())
         _write(cache / "cache_tag", tag.encode())
         return tag
+
+
+def _python(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in sources.items() if name.endswith(".py")}
 
 
 class _Unavailable(Exception):

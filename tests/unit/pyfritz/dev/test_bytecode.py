@@ -5,6 +5,7 @@ from __future__ import annotations
 import _imp
 import io
 import logging
+import threading
 import zipfile
 from pathlib import Path
 
@@ -118,3 +119,29 @@ def test_the_archive_holds_each_modules_bytecode_beside_it(tmp_path: Path) -> No
     ]
     pyc = archive.read("kanban/__pycache__/board.cpython-314.pyc")
     assert _header_matches(pyc, b"X = 1\n")
+
+
+def _finish_background_compiles() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "pyfritz-bytecode":
+            thread.join()
+
+
+def test_the_dev_servers_rebuild_does_not_wait_for_node(tmp_path: Path) -> None:
+    # The first archive waits for its bytecode; after an edit the archive comes
+    # at once with what is cached, and the one after the compile has it all.
+    app = _project(tmp_path / "app", {"board.py": "X = 1\n"})
+    compiler = BytecodeCompiler(cache_dir=tmp_path / "c")
+    cache = BundleCache(app, framework=None, bytecode=compiler, background=True)
+    first = zipfile.ZipFile(io.BytesIO(cache.get().data))
+    assert "kanban/__pycache__/board.cpython-314.pyc" in first.namelist()
+    (app / "kanban" / "lanes.py").write_text("Y = 2\n")
+    edited = zipfile.ZipFile(io.BytesIO(cache.get().data)).namelist()
+    assert "kanban/lanes.py" in edited
+    assert "kanban/__pycache__/lanes.cpython-314.pyc" not in edited
+    assert "kanban/__pycache__/board.cpython-314.pyc" in edited
+    _finish_background_compiles()
+    complete = zipfile.ZipFile(io.BytesIO(cache.get().data))
+    pyc = complete.read("kanban/__pycache__/lanes.cpython-314.pyc")
+    assert _header_matches(pyc, b"Y = 2\n")
+    assert compiler.runs == 2
