@@ -18,7 +18,9 @@ navigation to the same page in that browser: the runtime and the archive are
 revalidated (the dev server sends ``Cache-Control: no-cache`` and an ETag) and
 answered ``304``, so only headers travel. (An in-memory context, as
 ``browser.new_context()`` makes, does not keep the 9 MiB
-``pyodide.asm.wasm``: warm loads fetched it again.) Bytes are the sum of
+``pyodide.asm.wasm``: warm loads fetched it again.) The archive carries the
+modules' bytecode when Node.js is there to compile it (the environment says
+whether it did). Bytes are the sum of
 ``transferSize`` over the navigation and resource timing entries.
 **Import time**: a fresh harness page (``bench/pages/bench_startup.py``) times
 ``import pyfritz``, then ``RootStore`` + ``pyfritz.dom``, then ``import demo.person``
@@ -40,6 +42,7 @@ from starlette.routing import BaseRoute, Route
 
 from pyfritz.dev import create_app
 from pyfritz.dev.browser import load_playwright_config
+from pyfritz.dev.bytecode import BytecodeCompiler
 from pyfritz.dev.threaded import serve_asgi
 from pyfritz.server import Hub, MemoryStorage, sync_app
 
@@ -123,12 +126,14 @@ def run(browser: Browser) -> dict[str, Any]:
     sizes: dict[str, dict[str, list[float]]] = {"cold": {}, "warm": {}}
     parts: dict[str, list[float]] = {}
     imports: dict[str, list[float]] = {}
+    bytecode = BytecodeCompiler()
     app = create_app(
         ROOT,
         extra_roots=[PAGES],
         harness=True,
         sync=sync_app(Hub(MemoryStorage())),
         routes=_routes(),
+        bytecode=bytecode,
     )
     config = load_playwright_config(ROOT)
     launch: dict[str, Any] = {"args": list(config.LAUNCH_ARGS), "headless": True}
@@ -204,4 +209,7 @@ def run(browser: Browser) -> dict[str, Any]:
         }
     )
     load = [round(x, 2) for x in os.getloadavg()]
-    return {"environment": {"rounds": ROUNDS, "load average": load}, "metrics": metrics}
+    # Whether pkg/app.zip carried the modules' bytecode (it needs Node.js).
+    shipped = "yes" if bytecode.unavailable is None else f"no: {bytecode.unavailable}"
+    environment = {"rounds": ROUNDS, "load average": load, "bytecode in pkg/app.zip": shipped}
+    return {"environment": environment, "metrics": metrics}
