@@ -60,6 +60,11 @@ export function roundTrips(ws, n) {
   });
 }
 
+/** Call `fn(event.data)` for each message of `ws` (a Python function, for the floor). */
+export function onData(ws, fn) {
+  ws.onmessage = (event) => fn(event.data);
+}
+
 /** Request/response times (ms): an async function sends, then awaits a Promise of the reply. */
 export async function requests(ws, n) {
   let pending = null;

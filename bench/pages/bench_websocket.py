@@ -2,7 +2,8 @@
 #
 # Burst: messages/s for 10,000 small messages, pre-buffered (see bench/registry.py),
 # from the moment the server has written them all to the last one handled.
-# Round trip: ms per request/response, 1,000 sequential ones per round.
+# Round trip: ms per request/response, 200 sequential ones per round, 25 rounds
+# (short rounds, so that every variant sees the same drift of the machine's load).
 # Variants are interleaved in rounds (rotated order); round 0 is a warm-up.
 import asyncio
 import json
@@ -11,6 +12,7 @@ import traceback
 
 import js
 import pyodide
+from pyodide.ffi import create_proxy
 from pyscript import WebSocket as PyScriptWebSocket
 from pyscript import document, window
 
@@ -18,8 +20,9 @@ import pyfritz
 from pyfritz import websocket
 
 BURST = 10_000
-TRIPS = 1_000
+TRIPS = 200
 ROUNDS = 5
+TRIP_ROUNDS = 25
 ORIGIN = f"ws://{window.location.host}"
 BURST_URL = f"{ORIGIN}/bench/burst"
 ECHO_URL = f"{ORIGIN}/ws/echo"
@@ -52,6 +55,44 @@ async def raw_times(lib, run):
 
 async def raw_trips(lib):
     return await raw_times(lib, lib.roundTrips)
+
+
+def timed_trips(send):
+    """A handler that times each reply and sends the next request; its times; a done future.
+
+    Call ``start()`` to send the first request.
+    """
+    done = asyncio.get_running_loop().create_future()
+    times = []
+    started = [0.0]
+
+    def on_reply(_reply):
+        times.append(now() - started[0])
+        if len(times) < TRIPS:
+            started[0] = now()
+            send(f"ping {len(times)}")
+        else:
+            done.set_result(None)
+
+    def start():
+        started[0] = now()
+        send("ping 0")
+
+    return on_reply, start, times, done
+
+
+async def python_trips(lib):
+    """The floor of any Python handler: JS calls a bare Python function with ``event.data``."""
+    ws = await lib.open(ECHO_URL)
+    on_data, start, times, done = timed_trips(ws.send)
+    proxy = create_proxy(on_data)
+    lib.onData(ws, proxy)
+    start()
+    await done
+    ws.onmessage = None
+    proxy.destroy()
+    ws.close()
+    return times
 
 
 # -- PyScript's pyscript.WebSocket -------------------------------------------------
@@ -88,21 +129,9 @@ async def pyscript_burst(lib):
 
 async def pyscript_trips(lib):
     ws = await pyscript_open(ECHO_URL)
-    done = asyncio.get_running_loop().create_future()
-    times = []
-    started = [0.0]
-
-    def on_message(event):
-        times.append(now() - started[0])
-        if len(times) < TRIPS:
-            started[0] = now()
-            ws.send(f"ping {len(times)}")
-        else:
-            done.set_result(None)
-
+    on_message, start, times, done = timed_trips(ws.send)
     ws.onmessage = on_message
-    started[0] = now()
-    ws.send("ping 0")
+    start()
     await done
     ws.close()
     return times
@@ -308,6 +337,7 @@ DISPATCHES = {
 }
 TRIP_VARIANTS = {
     "raw JS onmessage": raw_trips,
+    "Python onmessage (floor)": python_trips,
     "pyscript.WebSocket": pyscript_trips,
     "pyfritz on_each (sync)": pyfritz_trips,
     "pyfritz async for": pyfritz_async_trips,
@@ -323,24 +353,22 @@ async def measure(lib):
     trips = {name: [] for name in TRIP_VARIANTS}
     requests = {name: [] for name in REQUESTS}
     dispatches = {name: [] for name in DISPATCHES}
-    for round_ in range(ROUNDS + 1):
-        groups = (
-            (BURSTS, bursts),
-            (TRIP_VARIANTS, trips),
-            (REQUESTS, requests),
-            (DISPATCHES, dispatches),
-        )
-        for variants, samples in groups:
-            names = list(variants)
-            shift = round_ % len(names)
-            for name in names[shift:] + names[:shift]:
-                status(f"round {round_}: {name}")
-                value = await variants[name](lib)
-                if round_ > 0:  # round 0 warms up
-                    if isinstance(value, list):
-                        samples[name].extend(value)
-                    else:
-                        samples[name].append(value)
+    for rounds, groups in (
+        (ROUNDS, ((BURSTS, bursts), (DISPATCHES, dispatches))),
+        (TRIP_ROUNDS, ((TRIP_VARIANTS, trips), (REQUESTS, requests))),
+    ):
+        for round_ in range(rounds + 1):
+            for variants, samples in groups:
+                names = list(variants)
+                shift = round_ % len(names)
+                for name in names[shift:] + names[:shift]:
+                    status(f"round {round_}: {name}")
+                    value = await variants[name](lib)
+                    if round_ > 0:  # round 0 warms up
+                        if isinstance(value, list):
+                            samples[name].extend(value)
+                        else:
+                            samples[name].append(value)
     return {
         "environment": {
             "userAgent": str(window.navigator.userAgent),
@@ -349,6 +377,7 @@ async def measure(lib):
             "pyodide": pyodide.__version__,
             "pyfritz": pyfritz.__version__,
             "rounds": ROUNDS,
+            "round-trip rounds": TRIP_ROUNDS,
         },
         "metrics": [
             {
@@ -398,18 +427,19 @@ PROFILED = {
 
 
 async def profile(lib, name):
-    """``?profile=<kind> <variant>``, for ``python -m bench.profile``: three runs of one variant.
+    """``?profile=<kind> <variant>``, for ``python -m bench.profile``: runs of one variant.
 
     ``kind`` is ``burst``, ``trips`` or ``requests``; one warm-up run, then
     ``<body data-ready>``; the driver starts the profiler and resolves
-    ``window.profileGo``; three runs follow.
+    ``window.profileGo``; three bursts or 3,000 trips follow.
     """
     run = PROFILED[name]
     await run(lib)
     go = js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
     document.body.dataset.ready = ""
     await go
-    results = [await run(lib) for _ in range(3)]
+    runs = 3 if name.startswith("burst") else 3_000 // TRIPS
+    results = [await run(lib) for _ in range(runs)]
     medians = [sorted(r)[len(r) // 2] if isinstance(r, list) else r for r in results]
     return {"variant": name, "medians": medians}
 

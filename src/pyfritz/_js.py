@@ -118,22 +118,29 @@ def new_blob(part: Any) -> Any:
 # The JS side of a session's message path (see :func:`hold_messages`).
 _HOLD_MESSAGES = """
 return (ws, message, close, error) => {
-  // Messages that arrive after the first of a turn wait here for one drain task.
+  // Non-null while a drain task is posted: the messages that arrive meanwhile wait here.
   let held = null;
+  // Whether a message went to Python directly since the last drain.
+  let direct = false;
   const channel = new MessageChannel();
   const drain = () => {
     const items = held;
     held = null;
+    direct = false;
     if (items !== null && items.length > 0) message(items, true);
   };
   channel.port1.onmessage = drain;
   ws.onmessage = (event) => {
-    if (held === null) {
+    if (held !== null) {
+      held.push(event.data);
+    } else if (!direct) {
+      direct = true;
+      message(event.data, false);
+    } else {
+      // The second message since the last drain: a burst may be under way.
       held = [];
       // Posted after the call: a reply sent from Python goes out first.
       try { message(event.data, false); } finally { channel.port2.postMessage(null); }
-    } else {
-      held.push(event.data);
     }
   };
   ws.onerror = (event) => { drain(); error(event); };
@@ -153,14 +160,17 @@ def hold_messages(ws: Any, message: Any, close: Any, error: Any) -> Any:
     """Set ``ws``'s message, error and close handlers; return a JS function that unsets them.
 
     Why: entering Python from a browser event costs far more than the
-    Python code a message needs, so a burst must cross in batches. The first
-    message of a turn goes to ``message(data, False)`` at once, so a lone
-    message (a round trip) gets no added hop; it also posts one drain task (a
-    ``MessageChannel`` message, the fastest task the page can post), and the
-    messages that arrive before that task runs are handed over together as
-    ``message(array_of_data, True)``. Order is kept: nothing is delivered directly
-    while messages are held, and ``error``/``close`` hand over what is held
-    before they are called. Only ``event.data`` crosses (DESIGN.md section 5).
+    Python code a message needs, so a burst must cross in batches. A message
+    goes to ``message(data, False)`` at once, with no added hop, unless a
+    drain task is posted. The second message since the last drain also posts
+    one (a ``MessageChannel`` message, the fastest task the page can post),
+    and the messages that arrive before that task runs are handed over
+    together as ``message(array_of_data, True)``. So sequential round trips
+    post a task every other message, and a burst crosses in batches from its
+    third message on, without guessing from the time between messages. Order
+    is kept: nothing is delivered directly while messages are held, and
+    ``error``/``close`` hand over what is held before they are called. Only
+    ``event.data`` crosses (DESIGN.md section 5).
     """
     global _hold_messages
     js = _js()

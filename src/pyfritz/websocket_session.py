@@ -206,7 +206,7 @@ class Session:
             TypeError: ``data`` is not str, bytes-like, or a JS Blob/ArrayBuffer/typed array.
             SendException: the session is closing or closed.
         """
-        payload = _encode(data)
+        payload = data if type(data) is str else _encode(data)  # text: the hot path
         state = self._state.value
         if state is State.OPEN:
             self._ws_send(payload)
@@ -230,7 +230,7 @@ class Session:
             await session.send("Hello")
             await session.send(b"\\x00\\x01")
         """
-        payload = _encode(data)
+        payload = data if type(data) is str else _encode(data)  # text: the hot path
         state = self._state.value
         if state is State.OPEN:
             self._ws_send(payload)

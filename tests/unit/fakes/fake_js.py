@@ -186,32 +186,37 @@ class FakeEventTarget:
 def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
     """The fake of ``_js.hold_messages``' JS function: the same rules, in Python.
 
-    The first message of a turn goes to ``message(data, False)`` at once and
-    posts a drain task (kept in ``owner.tasks`` until :meth:`FakeJs.run_tasks`);
-    later messages of the turn are held and handed over as
-    ``message(list, True)`` by the drain, or by an error or close event first.
+    A message goes to ``message(data, False)`` at once unless a drain task is
+    posted; the second one since the last drain posts one (kept in
+    ``owner.tasks`` until :meth:`FakeJs.run_tasks`); the messages that arrive
+    meanwhile are held and handed over as ``message(list, True)`` by the
+    drain, or by an error or close event first.
     """
 
     def hold(ws: FakeWebSocket, message: Any, close: Any, error: Any) -> Any:
         held: list[Any] | None = None
+        direct = False
         detached = False
 
         def drain() -> None:
-            nonlocal held
-            items, held = held, None
+            nonlocal held, direct
+            items, held, direct = held, None, False
             if items and not detached:
                 message(list(items), True)
 
         def on_message(event: Any) -> None:
-            nonlocal held
-            if held is None:
+            nonlocal held, direct
+            if held is not None:
+                held.append(event.data)
+            elif not direct:
+                direct = True
+                message(event.data, False)
+            else:
                 held = []
                 try:
                     message(event.data, False)
                 finally:
                     owner.tasks.append(drain)
-            else:
-                held.append(event.data)
 
         def on_error(event: Any) -> None:
             drain()

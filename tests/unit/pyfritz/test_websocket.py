@@ -281,7 +281,7 @@ async def test_projection_flows(fake_js: FakeJs) -> None:
 # -- bursts cross into Python in batches (_js.hold_messages) --------------------
 
 
-async def test_a_burst_is_delivered_first_message_at_once_then_one_batch_in_order(
+async def test_a_burst_is_delivered_two_messages_at_once_then_one_batch_in_order(
     fake_js: FakeJs,
 ) -> None:
     session = opened(fake_js)
@@ -289,11 +289,26 @@ async def test_a_burst_is_delivered_first_message_at_once_then_one_batch_in_orde
     session.messages.data.handled_by(seen.append)
     binary = FakeArrayBuffer(b"\x01")
     fake_js.socket.fire_burst("a", binary, "c", "d")
-    assert seen == ["a"]  # the first of the turn: no added hop
+    assert seen == ["a", binary]  # no added hop; the second posts a drain task
+    assert len(fake_js.tasks) == 1
     fake_js.run_tasks()  # the drain task: the rest in one crossing
     assert seen == ["a", binary, "c", "d"]
     fake_js.socket.fire_message("e")  # a lone message after the drain: at once again
     assert seen == ["a", binary, "c", "d", "e"]
+
+
+async def test_sequential_round_trips_post_a_drain_task_every_other_message(
+    fake_js: FakeJs,
+) -> None:
+    session = opened(fake_js)
+    seen: list[str] = []
+    session.messages.body.handled_by(seen.append)
+    posted = []
+    for i in range(6):
+        fake_js.socket.fire_message(f"reply {i}")  # runs the tasks posted before it
+        assert seen[-1] == f"reply {i}"  # every one at once
+        posted.append(len(fake_js.tasks))
+    assert posted == [0, 1, 0, 1, 0, 1]
 
 
 async def test_held_messages_are_delivered_before_the_close_and_the_error(
