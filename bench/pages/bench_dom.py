@@ -12,8 +12,9 @@
 # (e) the cost of one add by the rows already in the list: 20 adds to a list
 #     of 10 and of 300 rows, ms per add (the update timed, layout forced after
 #     each add untimed), pyfritz and raw JS appending.
-# The first render of (b) is also made by two bare Python loops doing the
-# DOM work with no framework: the floor of any Python-driven render.
+# The first render of (b) is also made by three bare Python loops doing the
+# DOM work with no framework (3 DOM calls per row, 1 JS call per row, 1 JS
+# call for all rows): the floors of a Python-driven render.
 # Variants are interleaved in rounds; round 0 is a warm-up and not counted.
 import json
 import sys
@@ -148,6 +149,25 @@ def python_builds_rows_one_call():
     return now() - start
 
 
+def python_builds_rows_in_one_call():
+    """A Python loop writing every row into one string, then one JS call making them all.
+
+    The same builder render_each's new rows go through (_js.elements_builder),
+    with no framework and no function per row: the floor of any
+    Python-driven render once rows cross together.
+    """
+    listing = fresh_list()
+    end = document.createComment("")
+    listing.append(end)
+    rows = rows_initial()
+    build = _js.elements_builder()
+    start = now()
+    spec = "\x1e".join([f"-1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
+    build(spec, None, [], end)
+    _ = listing.offsetHeight
+    return now() - start
+
+
 def fresh_list():
     stage = document.querySelector("#app")
     stage.replaceChildren()
@@ -264,6 +284,7 @@ PROFILES = {
     "first": lambda lib: pyfritz_first_renders(),
     "first-raw": raw_first_renders,
     "first-floor": lambda lib: sum(python_builds_rows_one_call() for _ in range(20)),
+    "first-floor-all": lambda lib: sum(python_builds_rows_in_one_call() for _ in range(20)),
     "render": lambda lib: pyfritz_keyed()[0],
     "adds": lambda lib: pyfritz_add_rows(),
     "floor": lambda lib: python_builds_rows_one_call(),
@@ -271,7 +292,7 @@ PROFILES = {
 
 
 async def profile(name):
-    """``?profile=first|first-raw|first-floor|render|adds|floor``, for ``python -m bench.profile``.
+    """``?profile=first|first-raw|first-floor(-all)|render|adds|floor``, for ``bench.profile``.
 
     Repeats of one variant: one warm-up run, then ``<body data-ready>``; the
     driver starts the profiler and resolves ``window.profileGo``; five runs
@@ -300,7 +321,11 @@ async def main():
         name: {step: [] for step in steps}
         for name in ("raw JS full rebuild", "pyfritz render_each")
     }
-    floors = {"Python loop, 3 DOM calls per row": [], "Python loop, 1 JS call per row": []}
+    floors = {
+        "Python loop, 3 DOM calls per row": [],
+        "Python loop, 1 JS call per row": [],
+        "Python loop, 1 JS call for all rows": [],
+    }
     unrelated = {f"{rows} rows": [] for rows in LIST_SIZES}
     adds = {"raw JS appends a row": [], "pyfritz render_each": []}
     add_cost = {f"{who}, {rows} rows": [] for who in ("pyfritz", "raw JS") for rows in ADD_SIZES}
@@ -326,6 +351,7 @@ async def main():
         floor_results = {
             "Python loop, 3 DOM calls per row": python_builds_rows(),
             "Python loop, 1 JS call per row": python_builds_rows_one_call(),
+            "Python loop, 1 JS call for all rows": python_builds_rows_in_one_call(),
         }
         if round_number == 0:
             continue  # warm-up

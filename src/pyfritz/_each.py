@@ -235,10 +235,11 @@ class _Rows:
         nodes = slot.nodes  # each row's element (or its failure's comment), in order
         saved, depth = _mount._scope, len(_parents)
         _parents.append(slot)
+        inner = depth + 1
         try:
             for index, key, value in zip(count(head), keys, values, strict=False):
                 row = _mount._scope = _Row(value)
-                made = len(nodes)
+                made = index - head  # each row before this one left one node
                 try:
                     if store is None:
                         result = item(value)
@@ -247,7 +248,8 @@ class _Rows:
                         result = item(element(id_fn, key, index))
                     else:
                         result = item(store.sub_by_id(id_fn, key))
-                    del _parents[depth + 1 :]  # a `with` left open by a failure
+                    if len(_parents) != inner:
+                        del _parents[inner:]  # a `with` left open (by a failure)
                     if result is not None and type(result) not in _NOT_AWAITABLE:
                         _check_result(item, result)
                     if len(nodes) != made + 1:
@@ -257,7 +259,7 @@ class _Rows:
                         )
                     row._node = nodes[-1]
                 except Exception as exc:
-                    del _parents[depth + 1 :]
+                    del _parents[inner:]
                     del nodes[made:]
                     batch.mixed = True
                     row = self._failed(key, row, exc)

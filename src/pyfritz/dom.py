@@ -304,28 +304,53 @@ def _make(
         and disabled is None
         and unsafe_html is None
         and bind is None
-        and (not children or (len(children) == 1 and type(children[0]) is str))
+        and (
+            not children
+            or (
+                len(children) == 1
+                and (type(children[0]) is str or not isinstance(children[0], Flow))
+            )
+        )
         and (id is None or type(id) is str)
-        and (classes is None or type(classes) is str)
+        and (classes is None or type(classes) is str or type(classes) in (list, tuple))
         and (style is None or type(style) is str)
     ):
-        # The usual element of a keyed list's row, text and string attributes
-        # only, in a new row: recorded here (pyfritz._batch), in fewer steps.
-        record: list[Any] = ["-1", name, children[0] if children else ""]
+        # The usual element of a keyed list's row: static text and attributes.
+        # In a new row it is recorded (pyfritz._batch), in as few steps as can be.
+        child = children[0] if children else ""
+        record: list[Any] = ["-1", name, child if type(child) is str else _as_text(child)]
         if id is not None:
             record += ("id", id)
         if classes is not None:
-            record += ("class", classes)
+            names = classes if type(classes) is str else _class_names(cast(Sequence[str], classes))
+            record += ("class", names)
         if style is not None:
             record += ("style", style)
         for key, attr in attrs.items():
-            if type(attr) is not str:
+            if type(attr) is str:
+                record += (_ATTR_NAMES.get(key) or _attr_name(key), attr)
+            elif isinstance(attr, Flow):
                 break
-            record += (_ATTR_NAMES.get(key) or _attr_name(key), attr)
+            elif attr is not None and attr is not False:  # a new element has none to remove
+                record += (_ATTR_NAMES.get(key) or _attr_name(key), _attr_text(attr))
         else:
-            element = _recorded(kind, parent, record, scope)
-            if element is not None:
-                return element
+            if _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(record[3::2]):
+                pass  # made at once below: setAttribute's error belongs to its row
+            elif kind is _Slot:
+                batch = parent.batch
+                if batch is not None:
+                    chunk = batch.chunk
+                    element = Element(chunk, scope, len(chunk.records))
+                    chunk.records.append(record)
+                    parent.nodes.append(element)
+                    return element
+            else:
+                chunk = parent._node
+                if type(chunk) is _Chunk and chunk.nodes is None:  # the parent is not made yet
+                    record[0] = str(parent._index)
+                    element = Element(chunk, scope, len(chunk.records))
+                    chunk.records.append(record)
+                    return element
     # Everything static goes to JS with the element in one call: a crossing
     # costs more than the DOM work of a small element. As a record for
     # pyfritz._batch: [parent index, tag, text, name, value, ...], all strings.
@@ -365,9 +390,6 @@ def _make(
             static[2] = child if type(child) is str else "" if child is None else str(child)
             children = ()
     if not dynamic and not bound:
-        element = _recorded(kind, parent, static, scope)
-        if element is not None:
-            return element
         if kind is _Slot:  # a render_each row, made at once: inserted with its siblings
             node = (_element_maker or _maker())(None, name, static[2] or None, *static[3:])
             parent.appendChild(node)
@@ -399,28 +421,8 @@ def _make(
     return element
 
 
-def _recorded(kind: type, parent: Any, record: list[Any], scope: _Scope) -> Element | None:
-    """Record a static element of a new render_each row (pyfritz._batch), if it is in one."""
-    if _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(record[3::2]):
-        return None  # made at once: setAttribute's error belongs to its row
-    if kind is _Slot:
-        batch = parent.batch
-        if batch is None:
-            return None
-        chunk = batch.chunk
-        element = Element(chunk, scope, len(chunk.records))
-        chunk.records.append(record)
-        parent.nodes.append(element)
-        return element
-    if kind is Element:
-        chunk = parent._node
-        if type(chunk) is not _Chunk or chunk.nodes is not None:
-            return None  # its parent is made already
-        record[0] = str(parent._index)
-        element = Element(chunk, scope, len(chunk.records))
-        chunk.records.append(record)
-        return element
-    return None
+def _attr_text(value: Any) -> str:
+    return "" if value is True else str(value)
 
 
 def _attribute_pair(

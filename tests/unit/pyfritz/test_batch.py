@@ -257,3 +257,21 @@ def test_rows_of_two_runs_are_reordered_in_one_call(document: FakeDocument) -> N
     assert listing(document).children[:-1] == made[::-1]
     assert document.move_calls == 1
     mount.unmount()
+
+
+def test_numbers_and_flags_are_recorded_as_the_dom_would_show_them(
+    document: FakeDocument,
+) -> None:
+    def row(n: int) -> None:
+        with li(n, data_n=n, hidden=n % 2 == 0, title=None, classes=["a", "b"]):
+            span(None)
+
+    mount = render("#app", lambda: each(MutableStateFlow([1, 2]), row, key=int))
+    assert document.build_calls == 1
+    assert document.made_one_by_one == ["ul"]  # type: ignore[attr-defined]
+    assert [shape(node) for node in listing(document).children[:-1]] == [
+        ("li", {"data-n": "1", "class": "a b"}, [("span", {}, None)]),
+        ("li", {"data-n": "2", "hidden": "", "class": "a b"}, [("span", {}, None)]),
+    ]
+    assert [node.textContent for node in listing(document).children[:-1]] == ["1", "2"]
+    mount.unmount()
