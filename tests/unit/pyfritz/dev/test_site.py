@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from pyfritz.dev.bytecode import BytecodeCompiler
 from pyfritz.dev.new import create_project
-from pyfritz.dev.site import build_site, site_files
+from pyfritz.dev.site import build_site, main, site_files
 
 
 def project(tmp_path: Path) -> Path:
@@ -68,3 +70,29 @@ def test_pages_carry_the_policy_first_in_their_head(tmp_path: Path) -> None:
     (root / "index.html").write_text("<p>no head</p>")
     with pytest.raises(ValueError, match="without <head>"):
         build_site(root, tmp_path / "site")
+
+
+def _archive_names(site: Path) -> list[str]:
+    (archive,) = (site / "pkg").glob("app.*.zip")
+    return zipfile.ZipFile(archive).namelist()
+
+
+def test_the_sites_archive_carries_bytecode(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    compiler = BytecodeCompiler(cache_dir=tmp_path / "cache")
+    names = _archive_names(build_site(root, tmp_path / "site", bytecode=compiler))
+    assert "pyfritz/__pycache__/store.cpython-314.pyc" in names
+    assert "pyfritz/store.py" in names
+
+
+def test_without_node_the_site_is_built_with_sources_and_the_command_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-node-here"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main([str(root), "--out", str(tmp_path / "site")]) == 0
+    names = _archive_names(tmp_path / "site")
+    assert "pyfritz/store.py" in names
+    assert not [name for name in names if "__pycache__" in name]
+    assert "the archive holds sources only: Node.js is not on PATH" in capsys.readouterr().err
