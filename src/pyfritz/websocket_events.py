@@ -18,6 +18,7 @@ import enum
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from . import (
@@ -151,24 +152,18 @@ class Messages(SharedFlow[MessageEvent]):
         return self.map(_blob)
 
 
-def _data(event: MessageEvent) -> Any:
-    return event.data
+def _getter(name: str) -> Callable[[MessageEvent], Any]:
+    # A property's own getter: no extra Python frame per message and projection.
+    getter: Callable[[MessageEvent], Any] = vars(MessageEvent)[name].fget
+    return getter
 
 
-def _body(event: MessageEvent) -> str:
-    return event.body
-
-
-def _bytes(event: MessageEvent) -> bytes:
-    return event.bytes
-
-
-def _array_buffer(event: MessageEvent) -> Any:
-    return event.array_buffer
-
-
-def _blob(event: MessageEvent) -> Any:
-    return event.blob
+# The projections' callables (the push is the hot path).
+_data: Callable[[MessageEvent], Any] = attrgetter("data")
+_body = _getter("body")
+_bytes = _getter("bytes")
+_array_buffer = _getter("array_buffer")
+_blob = _getter("blob")
 
 
 class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
