@@ -20,11 +20,13 @@ Design notes (DESIGN.md section 5):
   destroyed when the session closes. :func:`live_proxies` counts the ones
   alive.
 * ``onmessage`` is a small JS function (:func:`pyfritz._js.hold_messages`)
-  that passes ``event.data`` only (no event object crosses): the first
-  message of a turn at once, the messages that arrive before the next task
-  as one batch, so a burst enters Python once per batch, not per message.
-  Each is pushed synchronously into :attr:`Session.messages`, in order, so
-  sync collectors run inside that call.
+  that passes ``event.data`` only (no event object crosses): a message at
+  once unless a drain task is posted (the second one since the last drain
+  posts it), the messages that arrive before that task as one batch, so a
+  burst enters Python once per batch, not per message. Each is pushed
+  synchronously into :attr:`Session.messages`, in order, so sync collectors
+  run inside that call; tasks the call woke (``async for``, a future a
+  collector completed) resume at its end (:func:`pyfritz._wakeup.end_call`).
 * ``binaryType`` is ``"arraybuffer"``: a binary frame arrives as a JS
   ``ArrayBuffer`` and is converted only when a projection asks for it.
 
