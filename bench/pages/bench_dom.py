@@ -329,7 +329,9 @@ async def main():
     unrelated = {f"{rows} rows": [] for rows in LIST_SIZES}
     adds = {"raw JS appends a row": [], "pyfritz render_each": []}
     add_cost = {f"{who}, {rows} rows": [] for who in ("pyfritz", "raw JS") for rows in ADD_SIZES}
-    for round_number in range(ROUNDS + 1):
+    # ?rounds= for a longer run by hand on a busy machine (make bench: 7).
+    rounds = int(params.get("rounds") or ROUNDS)
+    for round_number in range(rounds + 1):
         unrelated_results = {f"{rows} rows": pyfritz_unrelated_edit(rows) for rows in LIST_SIZES}
         add_results = {
             "raw JS appends a row": raw_add_rows(lib),
@@ -423,7 +425,7 @@ async def main():
             "crossOriginIsolated": bool(window.crossOriginIsolated),
             "python": sys.version.split()[0],
             "pyfritz": pyfritz.__version__,
-            "rounds": ROUNDS,
+            "rounds": rounds,
         },
         "metrics": metrics,
     }

@@ -258,21 +258,18 @@ return (spec, roots, outside, ref) => {
     : spec[0] === "[" ? JSON.parse(spec)
     : spec.split("\\x1e").map((record) => record.split("\\x1f"));
   const nodes = [];
+  const fragment = document.createDocumentFragment();
+  const rows = ref != null && roots == null;  // Python's None arrives as undefined
   for (const record of records) {
     const node = document.createElement(record[1]);
     for (let i = 3; i < record.length; i += 2) node.setAttribute(record[i], record[i + 1]);
     if (record[2] !== "") node.textContent = record[2];
-    const parent = +record[0];
-    if (parent >= 0) nodes[parent].appendChild(node);
+    if (record[0] !== "-1") nodes[+record[0]].appendChild(node);
+    else if (rows) fragment.appendChild(node);  // every row element, in order
     nodes.push(node);
   }
-  if (ref != null) {  // Python's None arrives as undefined
-    const fragment = document.createDocumentFragment();
-    if (roots == null) {
-      for (let i = 0; i < records.length; i++) {
-        if (+records[i][0] < 0) fragment.appendChild(nodes[i]);
-      }
-    } else {
+  if (ref != null) {
+    if (!rows) {
       for (const root of JSON.parse(roots)) {
         fragment.appendChild(root >= 0 ? nodes[root] : outside[-1 - root]);
       }
