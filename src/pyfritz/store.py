@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
@@ -50,7 +49,7 @@ from .hot import SharedFlow, StateFlow
 from .lenses import Lens, _ById, by_id, field_lens
 from .messages import Message
 from .operators import Flow
-from .sinks import Sink, Unsubscribe
+from .sinks import Sink, Unsubscribe, _awaitable
 from .update_queue import UpdateQueue
 
 if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
@@ -441,7 +440,7 @@ class SubStore(Store[T]):
         def on_root(root_value: Any, action: Any) -> Result[Any]:
             part = lens.get(root_value)
             result = fn(part, action)
-            if inspect.isawaitable(result):
+            if _awaitable(result):
                 return _set_when_done(lens, root_value, result)
             if result is part:
                 return root_value  # nothing changed: don't rebuild the parents

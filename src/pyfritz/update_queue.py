@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar, cast
 from .handlers import Handler, UpdateFn, _Job
 from .hot import MutableSharedFlow, MutableStateFlow
 from .reporting import report
-from .sinks import _PLAIN
+from .sinks import _PLAIN, _awaitable, _awaitable_slow
 
 __all__ = ["UpdateQueue"]
 
@@ -71,7 +71,7 @@ class UpdateQueue(Generic[T]):
             except Exception as exc:
                 self._fail(exc, (fn, action, None, source))
             else:
-                if type(result) not in _PLAIN and inspect.isawaitable(result):
+                if type(result) not in _PLAIN and _awaitable_slow(result):
                     handed_off = self._hand_off(result, (fn, action, None, source))
                 else:
                     self._state.value = cast("T", result)
@@ -101,7 +101,7 @@ class UpdateQueue(Generic[T]):
                 except Exception as exc:
                     self._fail(exc, job)
                     continue
-                if inspect.isawaitable(result):
+                if _awaitable(result):
                     handed_off = self._hand_off(result, job)
                     if handed_off:
                         return
@@ -143,7 +143,7 @@ class UpdateQueue(Generic[T]):
                 except Exception as exc:
                     self._fail(exc, job)
                     continue
-                if inspect.isawaitable(result):
+                if _awaitable(result):
                     pending = result
                 else:
                     self._commit(result, waiter)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import types
+from collections.abc import Generator
+from typing import Any
 
 from fakes.loop import settle
 
 from pyfritz.flows import (
     MutableSharedFlow,
 )
+from pyfritz.sinks import _PLAIN, _awaitable
 
 # -- the synchronous push path ------------------------------------------------
 
@@ -59,6 +64,67 @@ async def test_handler_returning_an_awaitable_is_awaited_in_order() -> None:
         source.emit_nowait(i)
     await settle(lambda: len(seen) == 6)
     assert seen == [0, 1, 2, 3, 4, 5]
+    task.cancel()
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+
+
+class _Later:
+    """An awaitable class of a user's: awaited, never remembered as plain."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, int]:
+        yield from asyncio.sleep(0).__await__()
+        return self.value
+
+
+@types.coroutine
+def _old_style(value: int) -> Generator[Any, None, int]:
+    yield from asyncio.sleep(0).__await__()
+    return value
+
+
+def test_awaitable_check_remembers_plain_types_only() -> None:
+    assert not _awaitable(_Point(1))
+    assert _Point in _PLAIN  # the next value of the type skips the ABC check
+    later = _Later(1)
+    assert _awaitable(later) and _awaitable(later)
+    assert _Later not in _PLAIN
+    # A generator is awaitable or not per object: never remembered by type.
+    plain_gen = (i for i in range(1))
+    assert not _awaitable(plain_gen)
+    coro_gen = _old_style(1)
+    assert _awaitable(coro_gen)
+    assert types.GeneratorType not in _PLAIN
+    coro = asyncio.sleep(0)
+    assert _awaitable(coro)
+    coro.close()
+
+
+async def test_handler_results_of_a_type_seen_plain_and_awaitables_mixed() -> None:
+    source = MutableSharedFlow[int]()
+    seen: list[object] = []
+
+    async def keep(value: int) -> None:
+        seen.append(await _Later(value))
+
+    def handle(x: int) -> object:
+        if x % 3 == 0:
+            return _Point(x)  # plain: delivered as it is
+        if x % 3 == 1:
+            return keep(x)  # a coroutine: awaited
+        return _old_style(x)  # a generator-based coroutine: awaited too
+
+    task = source.handled_by(handle)
+    for i in range(9):
+        source.emit_nowait(i)
+    await settle(lambda: len(seen) == 3)
+    assert seen == [1, 4, 7]
     task.cancel()
 
 
