@@ -85,6 +85,9 @@ class _Chunk:
         return nodes
 
 
+# How many nodes one ``before(...)`` call takes: engines cap a call's arguments.
+_ARGUMENTS = 4096
+
 # After this many nodes taken one by one, the rest of a chunk's array is
 # converted in one crossing: a reverse or a re-sort wants every row's node,
 # a change of a few rows only a few.
@@ -151,6 +154,13 @@ class _Batch:
         """Make what is recorded, then insert ``roots`` (nodes or pending) before ``ref``."""
         chunk = self.chunk
         self.chunk = _Chunk(self)
+        if not chunk.records:
+            # Nothing recorded (rows bound to flows are made at once, an add is
+            # often one such row): one DOM call, no builder call around it.
+            nodes = [root.node if isinstance(root, _Pending) else root for root in roots]
+            for start in range(0, len(nodes), _ARGUMENTS):
+                ref.before(*nodes[start : start + _ARGUMENTS])
+            return
         outside: list[Any] = []
         at: str | None = None  # every recorded row element, in order
         if self.mixed:

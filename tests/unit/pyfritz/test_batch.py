@@ -275,3 +275,15 @@ def test_numbers_and_flags_are_recorded_as_the_dom_would_show_them(
     ]
     assert [node.textContent for node in listing(document).children[:-1]] == ["1", "2"]
     mount.unmount()
+
+
+def test_rows_made_at_once_are_inserted_in_one_call_without_the_builder(
+    document: FakeDocument,
+) -> None:
+    store = RootStore(("a", "b"))
+    mount = render("#app", lambda: each(store, lambda key: li(key.data), key=str))
+    assert (document.build_calls, document.insert_calls) == (0, 1)
+    store.update(("a", "b", "c"))  # an add: one more insert, still no builder call
+    assert (document.build_calls, document.insert_calls) == (0, 2)
+    assert [node.children[0].data for node in listing(document).children[:-1]] == list("abc")
+    mount.unmount()
