@@ -26,7 +26,6 @@ from typing import Any, TypeVar, overload
 from . import _js, _mount
 from ._batch import _Batch, _Pending, take_nodes
 from ._mount import (
-    _NOT_AWAITABLE,
     _bind,
     _build,
     _check_result,
@@ -39,6 +38,7 @@ from ._mount import (
 )
 from .flows import Flow, report
 from .keyed import Step, changed_window, diff
+from .sinks import _PLAIN
 from .store import Store, SubStore
 from .views import ListView
 
@@ -250,7 +250,7 @@ class _Rows:
                         result = item(store.sub_by_id(id_fn, key))
                     if len(_parents) != inner:
                         del _parents[inner:]  # a `with` left open (by a failure)
-                    if result is not None and type(result) not in _NOT_AWAITABLE:
+                    if type(result) not in _PLAIN:
                         _check_result(item, result)
                     if len(nodes) != made + 1:
                         raise ValueError(

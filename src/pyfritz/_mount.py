@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from . import _js, operators
 from .flows import Flow, report
+from .sinks import _PLAIN, _awaitable_slow
 
 __all__ = [
     "Mount",
@@ -158,11 +159,6 @@ def _context() -> tuple[Any, _Scope]:
     return _parents[-1], _scope
 
 
-# Types a render function commonly returns that are never awaitable (dom adds
-# its Element): checked first, as inspect.isawaitable costs per row.
-_NOT_AWAITABLE: set[type] = {str, int, float, bool, tuple, list, dict}
-
-
 def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) -> None:
     """Run ``fn(*args)`` with ``parent`` as the current parent and ``scope`` as owner."""
     global _scope
@@ -174,7 +170,8 @@ def _build(parent: Any, scope: _Scope, fn: Callable[..., object], *args: Any) ->
     finally:
         del _parents[depth:]
         _scope = saved
-    if result is not None and type(result) not in _NOT_AWAITABLE:
+    # A type once found not awaitable (a row's Element) skips the check (sinks._PLAIN).
+    if type(result) not in _PLAIN:
         _check_result(fn, result)
 
 
@@ -184,7 +181,7 @@ def _check_result(fn: Callable[..., object], result: object) -> None:
         # A lambda ending in `.handled_by(...)` or `.watch()` returns the
         # collector's task: it is already running, owned like any binding.
         return
-    if inspect.isawaitable(result):
+    if _awaitable_slow(result):
         if inspect.iscoroutine(result):
             result.close()  # or Python warns it was never awaited
             raise TypeError(

@@ -54,26 +54,36 @@ is alive, for leak tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol, Union, cast
+from typing import Any, Protocol, cast
 
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
 from . import _js, _mount
+from ._attrs import (
+    Attr,
+    Classes,
+    Text,
+    _as_text,
+    _attr_text,
+    _attribute_pair,
+    _attribute_writer,
+    _class_names,
+    _classes,
+    _property,
+    _text_node,
+)
 from ._batch import _Chunk, _Pending
 from ._each import render_each
 from ._mount import (
-    _NOT_AWAITABLE,
     _OUTSIDE_RENDER,
     Mount,
     _bind,
     _context,
-    _doc,
     _parents,
     _Scope,
     _Slot,
-    _TextBinding,
     live_bindings,
     live_scopes,
     on_dispose,
@@ -138,26 +148,6 @@ __all__ = [
     "tr",
     "ul",
 ]
-
-#: A text child: shown with ``str()`` as a text node; a flow updates it.
-Text = Union[str, int, float, None, Flow[Any]]  # noqa: UP007 -- runtime alias on 3.11
-#: An attribute value; ``True`` sets it empty, ``False``/``None`` removes it.
-Attr = Union[str, int, float, bool, None, Flow[Any]]  # noqa: UP007
-#: The ``classes`` argument.
-Classes = Union[  # noqa: UP007
-    str, Flow[str], Sequence[str], Mapping[str, Union[bool, Flow[bool]]]  # noqa: UP007
-]
-
-
-def _set_attr(node: Any, name: str, value: Any) -> None:
-    if value is None or value is False:
-        node.removeAttribute(name)
-    else:
-        node.setAttribute(name, "" if value is True else str(value))
-
-
-def _as_text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def _attr_name(key: str) -> str:
@@ -270,9 +260,6 @@ class Element(_Pending):
     def blurs(self) -> DomEvents:
         """``blur`` events."""
         return self.events("blur")
-
-
-_NOT_AWAITABLE.add(Element)  # a row function usually returns its element
 
 
 def _make(
@@ -421,27 +408,6 @@ def _make(
     return element
 
 
-def _attr_text(value: Any) -> str:
-    return "" if value is True else str(value)
-
-
-def _attribute_pair(
-    static: list[str], bound: list[tuple[str, Flow[Any]]], name: str, value: Attr
-) -> None:
-    """Sort one attribute: a flow is bound after creation, a value set at creation."""
-    if isinstance(value, Flow):
-        bound.append((name, value))
-    elif value is not None and value is not False:  # a new element has no attribute to remove
-        static += (name, "" if value is True else str(value))
-
-
-def _attribute_writer(node: Any, name: str) -> Callable[[Any], None]:
-    def write(value: Any) -> None:
-        _set_attr(node, name, value)
-
-    return write
-
-
 _element_maker: Any = None
 
 
@@ -474,15 +440,6 @@ def _bind_store(
         raise TypeError(f"bind= works on input, textarea and select, not <{name}>")
 
 
-def _property(
-    scope: _Scope, node: Any, name: str, value: Any, convert: Callable[[Any], object]
-) -> None:
-    if isinstance(value, Flow):
-        _bind(scope, value, lambda v: setattr(node, name, convert(v)))
-    else:
-        setattr(node, name, convert(value))
-
-
 def _value(scope: _Scope, element: Element, value: str | Flow[Any]) -> None:
     node = element._node
 
@@ -497,46 +454,6 @@ def _value(scope: _Scope, element: Element, value: str | Flow[Any]) -> None:
         _bind(scope, value, write)
     else:
         write(value)
-
-
-def _classes(scope: _Scope, node: Any, classes: Classes) -> None:
-    if isinstance(classes, str):
-        node.className = classes
-    elif isinstance(classes, Flow):
-        _bind(scope, classes, lambda v: setattr(node, "className", _as_text(v)))
-    elif isinstance(classes, Mapping):
-        class_list = node.classList
-        for name, on in classes.items():
-            if isinstance(on, Flow):
-                _bind(scope, on, _toggle(class_list, name))
-            elif on:
-                class_list.add(name)
-    else:
-        node.className = _class_names(classes)
-
-
-def _class_names(classes: Sequence[str]) -> str:
-    names = [name for name in classes if name]
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"classes: a list of class names holds {name!r}, not a str")
-    return " ".join(names)
-
-
-def _toggle(class_list: Any, name: str) -> Callable[[Any], None]:
-    def write(on: Any) -> None:
-        class_list.toggle(name, bool(on))
-
-    return write
-
-
-def _text_node(scope: _Scope, parent: Any, child: Text) -> None:
-    if isinstance(child, Flow):
-        node = _doc().createTextNode("")
-        _bind(scope, child, _TextBinding(node))
-    else:
-        node = _doc().createTextNode(_as_text(child))
-    parent.appendChild(node)
 
 
 def text(content: Text) -> None:
