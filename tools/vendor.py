@@ -98,9 +98,12 @@ def vendor(root: Path) -> Path:
     versions = {
         "@pyscript/core": _version(pyscript_dir),
         "pyodide": _version(pyodide_dir),
-        # An edited entry or maker makes a new snapshot.
+        # An edited entry, maker or module in the snapshot makes a new snapshot.
         "snapshot": hashlib.sha256(
-            b"".join(path.read_bytes() for path in sorted(sources.glob("*.mjs")))
+            b"".join(
+                path.read_bytes()
+                for path in sorted([*sources.glob("*.mjs"), *sources.glob("*.py")])
+            )
         ).hexdigest()[:16],
     }
     if _is_complete(target, versions):

@@ -27,6 +27,63 @@ random.seed()
 os.environ["LANG"] = ${JSON.stringify(lang)}
 `;
 
+// Archives. PyScript installs a `[files]` zip mapped to "./*" (pyfritz's
+// pkg/app.zip) with pyodide.unpackArchive: Python's zipfile writes every
+// member to the file system, ≈ 50 ms of a demo page's load in Chromium before
+// py:ready. A zip is importable as it is: its bytes are written once as one
+// file and put first on sys.path, and a module's .pyc (or source) is read
+// from it when the module is imported (archives.py, in the snapshot as
+// `_pyfritz_archives`). An archive that holds anything besides modules (data
+// files, extension modules, wheel metadata) is unpacked as well, so that
+// every file is where it was; only modules-only archives skip the unpacking.
+// See runtime/README.md.
+
+// Archive member names from a zip's central directory (APPNOTE 4.3.12, 4.3.16),
+// or null where it cannot be read (then the archive is unpacked as before).
+function zipNames(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const last = Math.max(0, bytes.length - 22 - 0xffff); // the record ends with a comment
+  for (let end = bytes.length - 22; end >= last; end--) {
+    if (view.getUint32(end, true) !== 0x06054b50) continue;
+    const names = [];
+    const decoder = new TextDecoder();
+    let at = view.getUint32(end + 16, true);
+    for (let left = view.getUint16(end + 10, true); left > 0; left--) {
+      if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) return null;
+      const length = view.getUint16(at + 28, true);
+      names.push(decoder.decode(bytes.subarray(at + 46, at + 46 + length)));
+      at += 46 + length + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    }
+    return names;
+  }
+  return null;
+}
+
+const MODULE = /(?:\/|\.pyc?|\/py\.typed)$/;
+
+function mountArchives(pyodide) {
+  const unpack = pyodide.unpackArchive.bind(pyodide);
+  let count = 0;
+  pyodide.unpackArchive = (buffer, format, options = {}) => {
+    const into = options.extractDir ?? "/";
+    const bytes = ArrayBuffer.isView(buffer)
+      ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+      : new Uint8Array(buffer);
+    const names = format === "zip" && (into === "./" || into === ".") ? zipNames(bytes) : null;
+    if (names === null) return unpack(buffer, format, options);
+    const path = `/lib/archives/${count++}.zip`;
+    pyodide.FS.mkdirTree("/lib/archives");
+    pyodide.FS.writeFile(path, bytes);
+    const archives = pyodide.pyimport("_pyfritz_archives");
+    try {
+      archives.mount(path);
+    } finally {
+      archives.destroy();
+    }
+    if (!names.every((name) => MODULE.test(name))) return unpack(buffer, format, options);
+  };
+}
+
 const gunzip = (stream) =>
   new Response(stream.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
 
@@ -64,6 +121,7 @@ export async function loadPyodide(options = {}) {
   } finally {
     scope.destroy();
   }
+  mountArchives(pyodide);
   return pyodide;
 }
 

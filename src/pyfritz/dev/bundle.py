@@ -1,7 +1,8 @@
 """Pack the browser-side Python packages into one zip archive.
 
-The page's ``pyscript.toml`` maps ``./pkg/app.zip`` to ``./*``, which PyScript
-unpacks into the browser's working directory (on ``sys.path``). The archive
+The page's ``pyscript.toml`` maps ``./pkg/app.zip`` to ``./*``, the browser's
+working directory; the runtime puts an archive of modules on ``sys.path`` as
+it is instead of unpacking it (see runtime/README.md). The archive
 holds the framework (``pyfritz`` without its CPython-only parts) and every
 package of the project's ``app/`` folder. Building it from the folders means a
 new module needs no edit anywhere: there is no file list to keep in step.
@@ -12,7 +13,7 @@ what lets the dev server answer every reload without packing again.
 
 Given a :class:`~pyfritz.dev.bytecode.BytecodeCompiler` (the dev server and
 ``pyfritz build`` give one), the archive also holds each module's bytecode
-for the browser's Python, ``<package>/__pycache__/<module>.cpython-314.pyc``,
+for the browser's Python, ``<package>/<module>.pyc`` (where zipimport looks),
 so that pages skip compiling it at every load (see :mod:`.bytecode`).
 """
 
@@ -151,7 +152,7 @@ def build_bundle(
     """Return the zip archive of the browser packages as bytes (see :func:`bundle_members`).
 
     With ``bytecode``, each module's ``.pyc`` for the browser's Python ships
-    beside it (``__pycache__/``), when it can be made (see :mod:`.bytecode`).
+    beside it (``<module>.pyc``), when it can be made (see :mod:`.bytecode`).
     """
     return _pack(bundle_members(app_dir, packages, framework=framework), bytecode)
 

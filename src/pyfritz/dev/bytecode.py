@@ -7,7 +7,9 @@ A ``.pyc`` must be made by the Python version that runs it (3.14 in the
 browser; the host may run another), so :class:`BytecodeCompiler` runs the
 vendored Pyodide under Node.js (``compile_pyc.mjs`` beside this module, started
 from the runtime's memory snapshot) and the archive ships
-``<package>/__pycache__/<module>.<cache tag>.pyc`` beside each ``.py``.
+``<package>/<module>.pyc`` beside each ``.py``: the runtime imports the
+archive in place, and zipimport looks for bytecode there, not in
+``__pycache__/``.
 
 The ``.pyc`` files are hash-based (PEP 552, ``CHECKED_HASH``): at import the
 browser's Python checks each against the hash of the source beside it and
@@ -57,16 +59,18 @@ def default_cache_dir() -> Path:
     return Path(base) / "pyfritz" / "bytecode"
 
 
-def pyc_name(source: str, cache_tag: str) -> str:
-    """Return where the import system looks for the bytecode of the module file ``source``.
+def pyc_name(source: str) -> str:
+    """Return where an archive holds the bytecode of its module file ``source``.
+
+    Beside the source, where zipimport looks (the runtime imports the archive
+    in place, see runtime/README.md), not in ``__pycache__/``.
 
     Example::
 
-        pyc_name("pyfritz/dom.py", "cpython-314")
-        # 'pyfritz/__pycache__/dom.cpython-314.pyc'
+        pyc_name("pyfritz/dom.py")
+        # 'pyfritz/dom.pyc'
     """
-    folder, slash, file = source.rpartition("/")
-    return f"{folder}{slash}__pycache__/{file.removesuffix('.py')}.{cache_tag}.pyc"
+    return source + "c"
 
 
 class BytecodeCompiler:
@@ -85,7 +89,7 @@ class BytecodeCompiler:
 
         compiler = BytecodeCompiler()
         pycs = compiler.compile({"app/main.py": Path("app/main.py").read_bytes()})
-        # {'app/__pycache__/main.cpython-314.pyc': b'...'}, or {} and
+        # {'app/main.pyc': b'...'}, or {} and
         # compiler.unavailable says why
     """
 
@@ -163,7 +167,7 @@ class BytecodeCompiler:
         found: dict[str, bytes] = {}
         for name in sources:
             try:
-                found[pyc_name(name, tag)] = (cache / f"{keys[name]}.pyc").read_bytes()
+                found[pyc_name(name)] = (cache / f"{keys[name]}.pyc").read_bytes()
             except FileNotFoundError:
                 continue  # a syntax error (or not compiled yet): the source alone ships
         return found, run or not missing

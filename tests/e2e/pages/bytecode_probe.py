@@ -1,27 +1,47 @@
 # Imports the modules named by ?modules=a,b and shows, for each, whether the
-# browser compiled its source or ran the archive's bytecode (__pycache__), and
-# its VALUE if it has one; and which standard-library modules they loaded
-# (compiled from source: not in the runtime's snapshot). tests/e2e/test_bytecode.py.
+# browser compiled its source or ran the archive's bytecode (the .pyc beside
+# the source, read in place by the runtime's archive importer), and its VALUE
+# if it has one; and which standard-library modules they loaded (compiled from
+# source: not in the runtime's snapshot). tests/e2e/test_bytecode.py.
 import importlib
 import importlib._bootstrap_external as external
 import json
 import os
 import sys
+import zipimport
 
 from pyscript import document, window
 
 compiled = []
 original = external.SourceLoader.source_to_code
+original_zip = zipimport._compile_source
 
 
-# The import system calls this only when it compiles a source: a module run
-# from valid bytecode never reaches it.
+# The import system calls these only when it compiles a source (from a file,
+# from an archive): a module run from valid bytecode never reaches them.
 def counting(self, data, path, *args, **kwargs):
     compiled.append(str(path))
     return original(self, data, path, *args, **kwargs)
 
 
+def counting_zip(path, source):
+    compiled.append(str(path))
+    return original_zip(path, source)
+
+
+def has_bytecode(module):
+    loader = module.__spec__.loader
+    if isinstance(loader, zipimport.zipimporter):
+        try:
+            loader.get_data(module.__file__ + "c")
+        except OSError:
+            return False
+        return True
+    return module.__cached__ is not None and os.path.isfile(module.__cached__)
+
+
 external.SourceLoader.source_to_code = counting
+zipimport._compile_source = counting_zip
 before = set(sys.modules)
 try:
     report = {}
@@ -30,11 +50,13 @@ try:
         module = importlib.import_module(name)
         report[name] = {
             "compiled": module.__file__ in compiled,
-            "cached": module.__cached__ is not None and os.path.isfile(module.__cached__),
+            "cached": has_bytecode(module),
+            "in place": isinstance(module.__spec__.loader, zipimport.zipimporter),
             "value": getattr(module, "VALUE", None),
         }
 finally:
     external.SourceLoader.source_to_code = original
+    zipimport._compile_source = original_zip
 # The standard library's sources are read through zipimport, which compiles
 # them without source_to_code: say which of its modules the imports loaded.
 report["standard library modules loaded"] = sorted(

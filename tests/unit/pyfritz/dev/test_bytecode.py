@@ -33,18 +33,18 @@ def _project(root: Path, modules: dict[str, str]) -> Path:
     return root
 
 
-def test_pyc_name_is_where_the_import_system_looks() -> None:
-    assert pyc_name("pyfritz/dom.py", "cpython-314") == "pyfritz/__pycache__/dom.cpython-314.pyc"
-    assert pyc_name("a/b/__init__.py", "cpython-314") == "a/b/__pycache__/__init__.cpython-314.pyc"
-    assert pyc_name("top.py", "cpython-314") == "__pycache__/top.cpython-314.pyc"
+def test_pyc_name_is_where_zipimport_looks() -> None:
+    assert pyc_name("pyfritz/dom.py") == "pyfritz/dom.pyc"
+    assert pyc_name("a/b/__init__.py") == "a/b/__init__.pyc"
+    assert pyc_name("top.py") == "top.pyc"
 
 
 def test_sources_compile_to_checked_hash_pycs_of_the_browsers_python(tmp_path: Path) -> None:
     compiler = BytecodeCompiler(cache_dir=tmp_path)
     sources = {"kanban/board.py": b"X = 1\n", "kanban/data.json": b"{}"}
     pycs = compiler.compile(sources)
-    assert list(pycs) == ["kanban/__pycache__/board.cpython-314.pyc"]
-    assert _header_matches(pycs["kanban/__pycache__/board.cpython-314.pyc"], b"X = 1\n")
+    assert list(pycs) == ["kanban/board.pyc"]
+    assert _header_matches(pycs["kanban/board.pyc"], b"X = 1\n")
     assert compiler.unavailable is None
 
 
@@ -56,12 +56,12 @@ def test_a_rebuild_starts_node_only_for_what_changed(tmp_path: Path) -> None:
     assert compiler.runs == 1
     # Another compiler on the same cache (a new dev server) finds it too.
     assert BytecodeCompiler(cache_dir=tmp_path).compile({"a.py": b"A = 1\n"}) == {
-        "__pycache__/a.cpython-314.pyc": first["__pycache__/a.cpython-314.pyc"]
+        "a.pyc": first["a.pyc"]
     }
     changed = compiler.compile({"a.py": b"A = 2\n", "b.py": b"B = 1\n"})
     assert compiler.runs == 2
-    assert _header_matches(changed["__pycache__/a.cpython-314.pyc"], b"A = 2\n")
-    assert changed["__pycache__/b.cpython-314.pyc"] == first["__pycache__/b.cpython-314.pyc"]
+    assert _header_matches(changed["a.pyc"], b"A = 2\n")
+    assert changed["b.pyc"] == first["b.pyc"]
 
 
 def test_a_source_with_a_syntax_error_ships_without_bytecode(
@@ -71,7 +71,7 @@ def test_a_source_with_a_syntax_error_ships_without_bytecode(
     compiler = BytecodeCompiler(cache_dir=tmp_path)
     with caplog.at_level(logging.INFO, logger="pyfritz.dev.bytecode"):
         pycs = compiler.compile({"bad.py": b"def (:\n", "good.py": b"G = 1\n"})
-    assert list(pycs) == ["__pycache__/good.cpython-314.pyc"]
+    assert list(pycs) == ["good.pyc"]
     assert "bad.py does not compile" in caplog.text
     assert compiler.compile({"bad.py": b"def (:\n", "good.py": b"G = 1\n"}) == pycs
     assert compiler.runs == 1  # the failure is remembered too
@@ -86,7 +86,7 @@ def test_without_node_the_archive_ships_sources_and_says_why(
         names = zipfile.ZipFile(io.BytesIO(build_bundle(app, bytecode=compiler))).namelist()
         build_bundle(app, bytecode=compiler)
     assert "kanban/board.py" in names
-    assert not [name for name in names if "__pycache__" in name]
+    assert not [name for name in names if name.endswith(".pyc")]
     assert compiler.unavailable is not None
     assert "compiling under Node.js failed" in compiler.unavailable
     assert caplog.text.count("ships sources only") == 1  # warned once, not per build
@@ -113,11 +113,11 @@ def test_the_archive_holds_each_modules_bytecode_beside_it(tmp_path: Path) -> No
     archive = zipfile.ZipFile(io.BytesIO(cache.get().data))
     assert sorted(archive.namelist()) == [
         "kanban/__init__.py",
-        "kanban/__pycache__/__init__.cpython-314.pyc",
-        "kanban/__pycache__/board.cpython-314.pyc",
+        "kanban/__init__.pyc",
         "kanban/board.py",
+        "kanban/board.pyc",
     ]
-    pyc = archive.read("kanban/__pycache__/board.cpython-314.pyc")
+    pyc = archive.read("kanban/board.pyc")
     assert _header_matches(pyc, b"X = 1\n")
 
 
@@ -134,14 +134,14 @@ def test_the_dev_servers_rebuild_does_not_wait_for_node(tmp_path: Path) -> None:
     compiler = BytecodeCompiler(cache_dir=tmp_path / "c")
     cache = BundleCache(app, framework=None, bytecode=compiler, background=True)
     first = zipfile.ZipFile(io.BytesIO(cache.get().data))
-    assert "kanban/__pycache__/board.cpython-314.pyc" in first.namelist()
+    assert "kanban/board.pyc" in first.namelist()
     (app / "kanban" / "lanes.py").write_text("Y = 2\n")
     edited = zipfile.ZipFile(io.BytesIO(cache.get().data)).namelist()
     assert "kanban/lanes.py" in edited
-    assert "kanban/__pycache__/lanes.cpython-314.pyc" not in edited
-    assert "kanban/__pycache__/board.cpython-314.pyc" in edited
+    assert "kanban/lanes.pyc" not in edited
+    assert "kanban/board.pyc" in edited
     _finish_background_compiles()
     complete = zipfile.ZipFile(io.BytesIO(cache.get().data))
-    pyc = complete.read("kanban/__pycache__/lanes.cpython-314.pyc")
+    pyc = complete.read("kanban/lanes.pyc")
     assert _header_matches(pyc, b"Y = 2\n")
     assert compiler.runs == 2

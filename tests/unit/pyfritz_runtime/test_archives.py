@@ -1,0 +1,115 @@
+"""The runtime's archive importer (runtime/snapshot/archives.py), on CPython's own zipimport."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import traceback
+import zipfile
+import zipimport
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pyfritz.dev.bundle import build_bundle
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def archives() -> Iterator[ModuleType]:
+    """A fresh ``_pyfritz_archives`` module; sys.path and its hooks restored afterwards."""
+    spec = importlib.util.spec_from_file_location(
+        "_pyfritz_archives", ROOT / "runtime" / "snapshot" / "archives.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path, hooks, modules = list(sys.path), list(sys.path_hooks), set(sys.modules)
+    try:
+        yield module
+    finally:
+        sys.path[:], sys.path_hooks[:] = path, hooks
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]
+        sys.path_importer_cache.clear()
+
+
+def _write(tmp_path: Path, files: dict[str, str], *, utf8: bool = True) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 2, 3, 4, 6))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if utf8:
+                info.flag_bits |= 0x800
+            archive.writestr(info, text)
+    path = tmp_path / "0.zip"
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+def test_the_directory_is_the_one_zipimport_reads(archives: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "app.zip"
+    path.write_bytes(build_bundle(ROOT / "app"))
+    mine = archives._directory(str(path))
+    assert mine is not None and "pyfritz/store.py" in mine and "demo/" in mine
+    theirs = zipimport._read_directory(str(path))  # type: ignore[attr-defined]
+    # Python 3.13+ adds the folders (None) as this one does; 3.11 does not.
+    assert {name: toc for name, toc in mine.items() if toc is not None} == theirs
+    assert {name for name, toc in mine.items() if toc is None} == {"demo/", "pyfritz/"}
+
+
+def test_archives_it_does_not_read_are_left_to_zipimport(
+    archives: ModuleType, tmp_path: Path
+) -> None:
+    assert archives._directory(_write(tmp_path, {"a.py": ""}, utf8=False)) is None
+    path = tmp_path / "0.zip"
+    path.write_bytes(b"data in front" + path.read_bytes())
+    assert archives._directory(str(path)) is None
+
+
+def test_a_mounted_archive_is_imported_in_place(archives: ModuleType, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "shelf/__init__.py": "",
+            "shelf/books.py": "def fail():\n    raise ValueError('from the archive')\n",
+        },
+    )
+    archives.mount(path)
+    assert sys.path[0] == path
+    books = importlib.import_module("shelf.books")
+    assert type(books.__loader__) is archives.ArchiveImporter  # the package's folder too
+    assert books.__file__ == f"{path}/shelf/books.py"
+    assert books.fail.__code__.co_filename == books.__file__
+    with pytest.raises(ValueError) as caught:
+        books.fail()
+    # Tracebacks show the line: its source is read from the archive.
+    shown = "".join(traceback.format_exception(caught.value))
+    assert f'File "{path}/shelf/books.py", line 2' in shown
+    assert "raise ValueError('from the archive')" in shown
+
+
+def test_bytecode_beside_its_source_is_run_and_names_the_source(
+    archives: ModuleType, tmp_path: Path
+) -> None:
+    source = "VALUE = 'source'\n"
+    code = compile("VALUE = 'bytecode'\n", "shelf/value.py", "exec")
+    # A hash-checked .pyc of another text would be refused: unchecked proves it ran.
+    pyc = importlib._bootstrap_external._code_to_hash_pyc(  # type: ignore[attr-defined]
+        code, importlib.util.source_hash(source.encode()), checked=False
+    )
+    path = _write(tmp_path, {"shelf/__init__.py": "", "shelf/value.py": source})
+    with zipfile.ZipFile(path, "a") as archive:
+        info = zipfile.ZipInfo("shelf/value.pyc", date_time=(2020, 1, 2, 3, 4, 6))
+        info.flag_bits |= 0x800
+        archive.writestr(info, bytes(pyc))
+    archives.mount(path)
+    value = importlib.import_module("shelf.value")
+    assert value.VALUE == "bytecode"
+    assert value.__file__ == f"{path}/shelf/value.py"
+    assert value.__spec__.loader.get_code("shelf.value").co_filename == value.__file__
