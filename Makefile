@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Node.js is needed here only: the runtime files become package data.
-$(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py $(wildcard runtime/snapshot/*.mjs)
+$(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py $(wildcard runtime/snapshot/*.mjs runtime/snapshot/*.py)
 	$(PYTHON) tools/vendor.py
 	touch $@
 

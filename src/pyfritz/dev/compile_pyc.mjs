@@ -35,9 +35,12 @@ def compile_all(request):
         with open(source, "wb") as file:
             file.write(base64.b64decode(encoded))
         try:
-            # dfile: the name tracebacks show until the import system sets the real path.
+            # dfile: the file name the code carries. The runtime imports a page's
+            # archive in place from /lib/archives/0.zip (runtime/snapshot/entry.mjs)
+            # and names code by its source there; named so already, the import
+            # has nothing to rename (_imp._fix_co_filename walks every code object).
             py_compile.compile(
-                source, cfile=target, dfile=name, doraise=True,
+                source, cfile=target, dfile="/lib/archives/0.zip/" + name, doraise=True,
                 invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
             )
         except py_compile.PyCompileError as exc:
