@@ -348,15 +348,19 @@ def status(text):
     document.querySelector("#app").textContent = text
 
 
-async def measure(lib):
+async def measure(lib, only=""):
+    """Every metric; ``only="trips"`` just the round trips and request/responses (A/B runs)."""
     bursts = {name: [] for name in BURSTS}
     trips = {name: [] for name in TRIP_VARIANTS}
     requests = {name: [] for name in REQUESTS}
     dispatches = {name: [] for name in DISPATCHES}
-    for rounds, groups in (
+    plan = [
         (ROUNDS, ((BURSTS, bursts), (DISPATCHES, dispatches))),
         (TRIP_ROUNDS, ((TRIP_VARIANTS, trips), (REQUESTS, requests))),
-    ):
+    ]
+    if only == "trips":
+        del plan[0]
+    for rounds, groups in plan:
         for round_ in range(rounds + 1):
             for variants, samples in groups:
                 names = list(variants)
@@ -452,7 +456,7 @@ async def main():
         if params.has("profile"):
             result = await profile(lib, str(params.get("profile")))
         else:
-            result = await measure(lib)
+            result = await measure(lib, str(params.get("only") or ""))
         publish("bench-result", json.dumps(result))
     except Exception:
         publish("bench-error", traceback.format_exc())
