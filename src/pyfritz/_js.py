@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
+    "DIRECT_MESSAGES",
     "binary_kind",
     "create_proxy",
     "destroy_proxy",
@@ -117,38 +118,49 @@ def new_blob(part: Any) -> Any:
 
 # The JS side of a session's message path (see :func:`hold_messages`).
 _HOLD_MESSAGES = """
-return (ws, message, close, error) => {
+return (ws, message, close, error, every) => {
   // Non-null while a drain task is posted: the messages that arrive meanwhile wait here.
   let held = null;
-  // Whether a message went to Python directly since the last drain.
-  let direct = false;
-  const channel = new MessageChannel();
+  // How many messages went to Python directly since the last drain.
+  let direct = 0;
   const drain = () => {
     const items = held;
     held = null;
-    direct = false;
+    direct = 0;
     if (items !== null && items.length > 0) message(items, true);
   };
-  channel.port1.onmessage = drain;
+  // scheduler.postTask is a task in the page's own queue; a MessageChannel
+  // message (where postTask is missing) costs more to post and to receive.
+  let post, stop;
+  if (globalThis.scheduler && typeof scheduler.postTask === "function") {
+    const controller = new AbortController();
+    const options = { signal: controller.signal };
+    const ignore = () => {};  // an aborted task's promise rejects: nobody waits on it
+    post = () => { scheduler.postTask(drain, options).catch(ignore); };
+    stop = () => controller.abort();
+  } else {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = drain;
+    post = () => channel.port2.postMessage(null);
+    stop = () => { channel.port1.onmessage = null; channel.port1.close(); };
+  }
   ws.onmessage = (event) => {
     if (held !== null) {
       held.push(event.data);
-    } else if (!direct) {
-      direct = true;
-      message(event.data, false);
+    } else if (++direct < every) {
+      message(event.data);
     } else {
-      // The second message since the last drain: a burst may be under way.
+      // The every-th message since the last drain: a burst may be under way.
       held = [];
       // Posted after the call: a reply sent from Python goes out first.
-      try { message(event.data, false); } finally { channel.port2.postMessage(null); }
+      try { message(event.data); } finally { post(); }
     }
   };
   ws.onerror = (event) => { drain(); error(event); };
   ws.onclose = (event) => { drain(); close(event); };
   return () => {
     ws.onmessage = ws.onerror = ws.onclose = null;
-    channel.port1.onmessage = null;
-    channel.port1.close();
+    stop();
     held = null;
   };
 };
@@ -156,27 +168,34 @@ return (ws, message, close, error) => {
 _hold_messages: tuple[Any, Any] | None = None
 
 
+#: How many messages go to Python one by one between two drains (see
+#: hold_messages): the last of them posts the next drain task.
+DIRECT_MESSAGES = 8
+
+
 def hold_messages(ws: Any, message: Any, close: Any, error: Any) -> Any:
     """Set ``ws``'s message, error and close handlers; return a JS function that unsets them.
 
     Why: entering Python from a browser event costs far more than the
     Python code a message needs, so a burst must cross in batches. A message
-    goes to ``message(data, False)`` at once, with no added hop, unless a
-    drain task is posted. The second message since the last drain also posts
-    one (a ``MessageChannel`` message, the fastest task the page can post),
-    and the messages that arrive before that task runs are handed over
-    together as ``message(array_of_data, True)``. So sequential round trips
-    post a task every other message, and a burst crosses in batches from its
-    third message on, without guessing from the time between messages. Order
-    is kept: nothing is delivered directly while messages are held, and
-    ``error``/``close`` hand over what is held before they are called. Only
-    ``event.data`` crosses (DESIGN.md section 5).
+    goes to ``message(data)`` at once, with no added hop, unless a drain task
+    is posted. The :data:`DIRECT_MESSAGES`-th message since the last drain
+    also posts one (``scheduler.postTask``, or a ``MessageChannel`` message
+    where that is missing), after its own call, and the messages that arrive
+    before that task runs are handed over together as ``message(array_of_data,
+    True)``. So sequential round trips post a task once every
+    ``DIRECT_MESSAGES`` messages (a post costs more than the Python code of a
+    message), and a burst crosses in batches from its
+    ``DIRECT_MESSAGES + 1``-th message on, without guessing from the time
+    between messages. Order is kept: nothing is delivered directly while
+    messages are held, and ``error``/``close`` hand over what is held before
+    they are called. Only ``event.data`` crosses (DESIGN.md section 5).
     """
     global _hold_messages
     js = _js()
     if _hold_messages is None or _hold_messages[0] is not js:  # (tests swap `js`)
         _hold_messages = (js, js.Function.new(_HOLD_MESSAGES)())
-    return _hold_messages[1](ws, message, close, error)
+    return _hold_messages[1](ws, message, close, error, DIRECT_MESSAGES)
 
 
 def items(array: Any) -> list[Any]:

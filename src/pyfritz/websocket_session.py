@@ -323,11 +323,11 @@ class Session:
         await self.close()
 
     # -- JS event handlers: must never raise into the browser --------------
-    def _on_message(self, data: Any, batch: bool) -> None:
-        # ``event.data`` only (see _js.hold_messages): the first message of a
-        # turn alone (a round trip takes this path), or the messages that
-        # arrived after it, in order, as one JS array (a burst: one crossing,
-        # then the push path once per message). Tasks the messages wake
+    def _on_message(self, data: Any, batch: bool = False) -> None:
+        # ``event.data`` only (see _js.hold_messages): one message alone (a
+        # round trip takes this path), or, with ``batch``, the messages held
+        # while a drain task was posted, in order, as one JS array (a burst:
+        # one crossing, then the push path once per message). Tasks the messages wake
         # (``async for``, a future a collector completed) resume at the end
         # of this call (_wakeup.end_call), not in a second entry from JS.
         _wakeup.begin_call()

@@ -186,21 +186,21 @@ class FakeEventTarget:
 def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
     """The fake of ``_js.hold_messages``' JS function: the same rules, in Python.
 
-    A message goes to ``message(data, False)`` at once unless a drain task is
-    posted; the second one since the last drain posts one (kept in
+    A message goes to ``message(data)`` at once unless a drain task is
+    posted; the ``every``-th one since the last drain posts one (kept in
     ``owner.tasks`` until :meth:`FakeJs.run_tasks`); the messages that arrive
     meanwhile are held and handed over as ``message(list, True)`` by the
     drain, or by an error or close event first.
     """
 
-    def hold(ws: FakeWebSocket, message: Any, close: Any, error: Any) -> Any:
+    def hold(ws: FakeWebSocket, message: Any, close: Any, error: Any, every: int) -> Any:
         held: list[Any] | None = None
-        direct = False
+        direct = 0
         detached = False
 
         def drain() -> None:
             nonlocal held, direct
-            items, held, direct = held, None, False
+            items, held, direct = held, None, 0
             if items and not detached:
                 message(list(items), True)
 
@@ -208,13 +208,14 @@ def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
             nonlocal held, direct
             if held is not None:
                 held.append(event.data)
-            elif not direct:
-                direct = True
-                message(event.data, False)
+                return
+            direct += 1
+            if direct < every:
+                message(event.data)
             else:
                 held = []
                 try:
-                    message(event.data, False)
+                    message(event.data)
                 finally:
                     owner.tasks.append(drain)
 

@@ -281,34 +281,37 @@ async def test_projection_flows(fake_js: FakeJs) -> None:
 # -- bursts cross into Python in batches (_js.hold_messages) --------------------
 
 
-async def test_a_burst_is_delivered_two_messages_at_once_then_one_batch_in_order(
+async def test_a_burst_is_delivered_message_by_message_until_a_drain_is_posted_then_as_a_batch(
     fake_js: FakeJs,
 ) -> None:
     session = opened(fake_js)
     seen: list[object] = []
     session.messages.data.handled_by(seen.append)
     binary = FakeArrayBuffer(b"\x01")
-    fake_js.socket.fire_burst("a", binary, "c", "d")
-    assert seen == ["a", binary]  # no added hop; the second posts a drain task
+    every = _js.DIRECT_MESSAGES
+    first = [f"m{i}" for i in range(every - 1)]
+    fake_js.socket.fire_burst(*first, binary, "c", "d")
+    assert seen == [*first, binary]  # no added hop; the every-th posts a drain task
     assert len(fake_js.tasks) == 1
     fake_js.run_tasks()  # the drain task: the rest in one crossing
-    assert seen == ["a", binary, "c", "d"]
+    assert seen == [*first, binary, "c", "d"]
     fake_js.socket.fire_message("e")  # a lone message after the drain: at once again
-    assert seen == ["a", binary, "c", "d", "e"]
+    assert seen == [*first, binary, "c", "d", "e"]
 
 
-async def test_sequential_round_trips_post_a_drain_task_every_other_message(
+async def test_sequential_round_trips_post_a_drain_task_once_per_direct_messages(
     fake_js: FakeJs,
 ) -> None:
     session = opened(fake_js)
     seen: list[str] = []
     session.messages.body.handled_by(seen.append)
+    every = _js.DIRECT_MESSAGES
     posted = []
-    for i in range(6):
+    for i in range(2 * every):
         fake_js.socket.fire_message(f"reply {i}")  # runs the tasks posted before it
         assert seen[-1] == f"reply {i}"  # every one at once
         posted.append(len(fake_js.tasks))
-    assert posted == [0, 1, 0, 1, 0, 1]
+    assert posted == 2 * ([0] * (every - 1) + [1])
 
 
 async def test_held_messages_are_delivered_before_the_close_and_the_error(
