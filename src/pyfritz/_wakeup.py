@@ -65,13 +65,8 @@ _scheduled = False
 _calls = 0
 # The loop patched by install() and its own call_soon.
 _installed: tuple[asyncio.AbstractEventLoop, Callable[..., asyncio.Handle]] | None = None
-
-
-def _is_done_callback(args: tuple[Any, ...]) -> bool:
-    # asyncio schedules each done callback of a future as call_soon(callback,
-    # future): the waiting task's wake-up, and Pyodide's own bookkeeping
-    # (WebLoop.create_future adds one), which would otherwise cost a loop task.
-    return len(args) == 1 and isinstance(args[0], asyncio.Future) and args[0].done()
+# The installed loop's claim of the running loop (see install), looked up once.
+_claim: Callable[[], object] | None = None
 
 
 def _schedule() -> None:
@@ -87,7 +82,8 @@ def _drain() -> None:
     if _installed is None:
         return
     loop, call_soon = _installed
-    _claim_loop(loop)
+    if _claim is not None:
+        _claim()
     while _first:
         fn = _first.popleft()
         try:
@@ -97,20 +93,12 @@ def _drain() -> None:
     _run_pending(call_soon)
 
 
-def _claim_loop(loop: asyncio.AbstractEventLoop) -> None:
-    # Pyodide's own handles claim the running loop first (with JSPI each call
-    # from JS may run on a thread state of its own); a task step needs it.
-    install_running_loop = getattr(loop, "_install_running_loop", None)
-    if install_running_loop is not None:
-        install_running_loop()
-
-
 def _run_pending(call_soon: Callable[..., asyncio.Handle]) -> None:
     for _ in range(_MAX_DRAIN):
         if not _pending:
             return
         handle = _pending.popleft()
-        if not handle.cancelled():
+        if not handle._cancelled:  # (not cancelled(): one frame less per wake-up)
             handle._run()  # as the loop runs a handle: errors go to its exception handler
     # Still more: hand the rest to the event loop, so the browser gets a turn.
     while _pending:
@@ -142,8 +130,9 @@ def end_call() -> None:
     global _calls
     try:
         if _calls == 1 and _pending and not _first and _installed is not None:
-            loop, call_soon = _installed
-            _claim_loop(loop)
+            call_soon = _installed[1]
+            if _claim is not None:
+                _claim()
             # Still counted as inside the call: the wake-ups these steps make
             # join this drain rather than a microtask of their own.
             _run_pending(call_soon)
@@ -177,7 +166,7 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
         ...
         _wakeup.uninstall()
     """
-    global _installed
+    global _installed, _claim
     loop = _loop() if loop is None else loop
     if _installed is not None:
         if _installed[0] is loop:
@@ -190,7 +179,10 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
         *args: Any,
         context: contextvars.Context | None = None,
     ) -> asyncio.Handle:
-        if not _is_done_callback(args):
+        # asyncio schedules each done callback of a future as call_soon(callback,
+        # future): the waiting task's wake-up, and Pyodide's own bookkeeping
+        # (WebLoop.create_future adds one), which would otherwise cost a loop task.
+        if not (len(args) == 1 and isinstance(args[0], asyncio.Future) and args[0].done()):
             return call_soon(callback, *args, context=context)
         handle = asyncio.Handle(callback, args, loop, context)
         _pending.append(handle)
@@ -202,15 +194,18 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
     # up on their loop, so every future of this loop takes this path.
     loop.call_soon = call_soon_or_wake  # type: ignore[method-assign,assignment]
     _installed = (loop, call_soon)
+    # Pyodide's own handles claim the running loop first (with JSPI each call
+    # from JS may run on a thread state of its own); a task step needs it.
+    _claim = getattr(loop, "_install_running_loop", None)
 
 
 def uninstall() -> None:
     """Undo :func:`install`; wake-ups still queued go to the event loop."""
-    global _installed
+    global _installed, _claim
     if _installed is None:
         return
     loop, call_soon = _installed
-    _installed = None
+    _installed = _claim = None
     del loop.call_soon  # back to the class's method
     while _first:
         call_soon(_first.popleft())

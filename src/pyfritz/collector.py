@@ -15,10 +15,11 @@ Example::
 from __future__ import annotations
 
 import asyncio
+from asyncio import Future
 from collections.abc import AsyncIterator
 from typing import Protocol, TypeVar
 
-from .sinks import _UNSET, Source, _Buffer, _new_waiter
+from .sinks import _UNSET, Source, _Buffer, _loop
 
 __all__: list[str] = []
 
@@ -41,8 +42,11 @@ class _Collector(AsyncIterator[T]):
         self._buffer: _Buffer[T] | None = None
         self._pulled: AsyncIterator[T] | None = None
         self._closed = False
+        # The loop of the first __anext__: its waiters' loop.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _start(self) -> _Buffer[T] | None:
+        self._loop = _loop()
         buffer = _Buffer(self._source)
         unsub = self._source._subscribe(buffer)
         if unsub is None:
@@ -75,7 +79,9 @@ class _Collector(AsyncIterator[T]):
                 if buffer.end is not None:
                     raise buffer.end
                 raise StopAsyncIteration
-            waiter = _new_waiter()
+            # A plain future: in the browser, this task is woken from the
+            # message's own call or a microtask (pyfritz._wakeup).
+            waiter: Future[None] = Future(loop=self._loop)
             buffer.waiter = waiter
             try:
                 await waiter

@@ -316,12 +316,12 @@ class _CallOp(_Op[U]):
                 result = value if fn is None else fn(value)
                 if _awaitable(result):
                     result = await result
-                if kind is _MapStage:
+                if issubclass(kind, _MapStage):
                     yield result
-                elif kind is _FilterStage:
+                elif issubclass(kind, _FilterStage):
                     if result:
                         yield value
-                elif kind is _DistinctStage:
+                elif issubclass(kind, _DistinctStage):
                     if last is _UNSET or not (last is result or last == result):
                         last = result
                         yield value

@@ -82,12 +82,6 @@ def _noop() -> None:
     return None
 
 
-def _new_waiter() -> asyncio.Future[None]:
-    # A plain future: in the browser, the task awaiting it is woken from a
-    # microtask once it is done (pyfritz._wakeup), not from a loop task.
-    return asyncio.Future(loop=_loop())
-
-
 # Types whose values are never awaitable, checked first: inspect.isawaitable
 # falls back to an ABC isinstance check (about 6x a set lookup on CPython),
 # the dearest step of a sync stage per value. The set starts with the builtins
@@ -205,7 +199,11 @@ class _Buffer(Generic[T]):
             self.on_error(BufferOverflowError(self.capacity))
             return
         items.append(value)
-        self.wake()
+        waiter = self.waiter  # wake(), inlined: once per value
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def on_error(self, exc: BaseException) -> None:
         self.finish(exc)
@@ -240,8 +238,18 @@ class _Stage(Generic[T, U]):
     drains the queue until it is empty again.
     """
 
+    # What on_next does with a value the callable took synchronously: 0 calls
+    # _deliver; 1 passes the result on, 2 the value (map, on_each: the hot
+    # path, so without the _deliver frame).
+    _passes = 0
+
     def __init__(self, down: Sink[U], fn: Callable[[T], Any] | None, source: Source[Any]) -> None:
         self._down = down
+        # The next sink's on_next; None when it is a terminal that does
+        # nothing with values (``watch()``): one call less per value.
+        self._next: Callable[[Any], None] | None = (
+            None if isinstance(down, _Terminal) and down._on_value is None else down.on_next
+        )
         self._fn = fn
         self._conflated = source._conflated
         self._capacity = source._capacity
@@ -273,8 +281,10 @@ class _Stage(Generic[T, U]):
             self._queue = deque()
             self._unstarted = result
             self._task = _loop().create_task(self._drain(value, result))
-        else:
+        elif not self._passes:
             self._deliver(value, result)
+        elif self._next is not None:
+            self._next(result if self._passes == 1 else value)
 
     def on_error(self, exc: BaseException) -> None:
         if self._queue is not None:
@@ -344,8 +354,11 @@ class _Stage(Generic[T, U]):
 
 
 class _MapStage(_Stage[T, U]):
+    _passes = 1
+
     def _deliver(self, value: T, result: Any) -> None:
-        self._down.on_next(result)
+        if self._next is not None:
+            self._next(result)
 
 
 class _FilterStage(_Stage[T, T]):
@@ -355,8 +368,11 @@ class _FilterStage(_Stage[T, T]):
 
 
 class _EachStage(_Stage[T, T]):
+    _passes = 2
+
     def _deliver(self, value: T, result: Any) -> None:
-        self._down.on_next(value)
+        if self._next is not None:
+            self._next(value)
 
 
 class _DistinctStage(_Stage[T, T]):

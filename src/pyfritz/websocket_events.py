@@ -27,7 +27,8 @@ from . import (
 )
 from .errors import BufferOverflowError
 from .flows import Flow, MutableSharedFlow, SharedFlow, Sink, report
-from .sinks import _NEXT, _UNSET
+from .operators import _CallOp
+from .sinks import _NEXT, _UNSET, _MapStage
 
 __all__ = ["CloseEvent", "MessageEvent", "Messages", "OpenEvent", "State"]
 
@@ -134,7 +135,7 @@ class Messages(SharedFlow[MessageEvent]):
     @property
     def body(self) -> Flow[str]:
         """Each message as text."""
-        return self.map(_body)
+        return _CallOp(self, _body, _BodyStage, "map")
 
     @property
     def bytes(self) -> Flow[bytes]:
@@ -166,6 +167,25 @@ _array_buffer = _getter("array_buffer")
 _blob = _getter("blob")
 
 
+class _BodyStage(_MapStage[MessageEvent, str]):
+    """``messages.body``'s stage: a text frame's data goes on without a call for ``_body``."""
+
+    def on_next(self, value: MessageEvent) -> None:
+        data = value.data
+        if type(data) is str and self._queue is None and not self._done:
+            if self._next is not None:
+                self._next(data)
+        else:
+            super().on_next(value)
+
+
+# A MessageEvent made without its dataclass __init__ (one Python frame per
+# message less): the slot's own setter, which a frozen dataclass's
+# __setattr__ does not guard.
+_new_event = object.__new__
+_set_data = vars(MessageEvent)["data"].__set__
+
+
 class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
     """Adds the backlog kept until the first collector arrives."""
 
@@ -185,7 +205,9 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
         """Emit one message's ``data`` as a :class:`MessageEvent` (the session's hot path)."""
         if self._backlog is None and self._end is _UNSET:
             if self._sinks:  # emit_nowait, inlined: once per message
-                self._push(_NEXT, MessageEvent(data))
+                event = _new_event(MessageEvent)
+                _set_data(event, data)
+                self._push(_NEXT, event)
         else:
             self.emit_nowait(MessageEvent(data))
 
