@@ -233,20 +233,33 @@ def _dump(value: object) -> JsonValue:
     t = type(value)
     if t in _SCALARS:
         return value  # type: ignore[return-value]  # one of the scalar types above
-    if t is float:
-        return _dump_float(value)  # type: ignore[arg-type]
-    if isinstance(value, enum.Enum):
-        return _dump(value.value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    fields = _ENCODED_FIELDS.get(t)
+    if fields is None:
+        if t is float:
+            return _dump_float(value)  # type: ignore[arg-type]
+        if isinstance(value, enum.Enum):
+            return _dump(value.value)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return _dump_other(value, t)
         fields = _encoded_fields(t)
-        out: dict[str, JsonValue] = {}
-        for name in fields:
-            try:
-                out[name] = _dump(getattr(value, name))
-            except _Fail as fail:
-                fail.at(name)
-                raise
-        return out
+    # A dataclass (its type seen before: one dict lookup). Scalar fields need
+    # no call: a sync encodes the store's value on every local change.
+    out: dict[str, JsonValue] = {}
+    for name in fields:
+        item = getattr(value, name)
+        if type(item) in _SCALARS:
+            out[name] = item
+            continue
+        try:
+            out[name] = _dump(item)
+        except _Fail as fail:
+            fail.at(name)
+            raise
+    return out
+
+
+def _dump_other(value: object, t: type) -> JsonValue:
+    """``_dump`` of a list, tuple, dict, or a subclass of float, str or int."""
     if isinstance(value, list | tuple):
         items: list[JsonValue] = []
         for i, item in enumerate(value):

@@ -100,8 +100,25 @@ class Resource(Generic[T]):
         self.type = type_
         self.id = id
         self.empty = empty
-        self.codec: Codec[T] = JsonCodec(type_) if codec is None else codec
+        self.codec = JsonCodec(type_) if codec is None else codec
         self.validator = validate
+
+    @property
+    def codec(self) -> Codec[T]:
+        """The codec: :class:`JsonCodec` of the type, or the one given."""
+        return self._codec
+
+    @codec.setter
+    def codec(self, codec: Codec[T]) -> None:
+        self._codec = codec
+        # What sync calls on every frame: the JSON codec's own methods when it
+        # is one (no dispatch per call), else the methods of this class.
+        self._from_json: Callable[[object], T]
+        self._to_json: Callable[[T], JsonValue]
+        if isinstance(codec, JsonCodec):
+            self._from_json, self._to_json = codec.from_json_value, codec.to_json_value
+        else:
+            self._from_json, self._to_json = self.from_json_value, self.to_json_value
 
     def validate(self, value: T) -> tuple[Message, ...]:
         """The messages of the resource's validator about ``value`` (none without one).

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .errors import SendException
-from .json_codec import _dumps, _loads
+from .json_codec import _dumps, _loads, _scan_once
+from .reporting import report
 from .retry import Reconnect
 from .sync_handle import (
     BadFrame,
     SyncSocket,
+    _attach,
     _close,
     _connect,
     _listen,
@@ -53,12 +55,13 @@ class _Connection:
         self.open = False
         self.reconnecting = False
         self.offline = False
-        self._links: dict[str, list[_Follower]] = {}
+        # Who follows which id; tuples, so that routing a frame copies nothing.
+        self._links: dict[str, tuple[_Follower, ...]] = {}
         self._users: list[_Follower] = []
         self._seq = 0
         self.session = session = _connect(socket, policy)
         self._unsubscribe = [
-            _listen(session.messages, self._on_message, "sync: handling a frame"),
+            _attach(session.messages, self),  # on_next: each frame, with no wrapper call
             _listen(session.state, self._on_state, "sync: handling a state change"),
         ]
 
@@ -97,15 +100,17 @@ class _Connection:
         self.session.send_nowait(text)
 
     def follow(self, link: _Follower, id: str) -> None:
-        self._links.setdefault(id, []).append(link)
+        self._links[id] = (*self._links.get(id, ()), link)
 
     def unfollow(self, link: _Follower, id: str) -> bool:
         """Forget ``link`` for ``id``; True if nobody else follows it."""
         links = self._links.get(id)
         if links is None or link not in links:
             return False
-        links.remove(link)
-        if links:
+        index = links.index(link)
+        kept = links[:index] + links[index + 1 :]
+        if kept:
+            self._links[id] = kept
             return False
         del self._links[id]
         return True
@@ -131,40 +136,58 @@ class _Connection:
             for link in tuple(self._users):
                 link._on_lost()
 
-    def _on_message(self, event: _Message) -> None:
-        data = event.data
-        if not isinstance(data, str):
-            self._broadcast_bad(BadFrame("a binary frame; the sync protocol sends JSON text"))
-            return
+    # -- the session's messages: this connection is their sink (one call per frame)
+
+    def on_next(self, event: _Message) -> None:
+        """Parse a frame once and hand it to the syncs following its id (the hot path)."""
         try:
-            frame = _loads(data)
-        except (ValueError, RecursionError) as exc:
-            self._broadcast_bad(BadFrame(f"not JSON ({exc})", data))
-            return
-        if not isinstance(frame, dict):
-            self._broadcast_bad(BadFrame("not a JSON object", data))
-            return
-        op = frame.get("op")
-        if op == "pong":
-            return
-        if op not in ("snapshot", "state", "error"):
-            self._broadcast_bad(BadFrame(f"unknown op {op!r}", data))
-            return
-        id = frame.get("id")
-        if op == "snapshot":
-            client = frame.get("client")
-            if isinstance(client, str):
-                self.client = client
-        if id is None and op == "error":
-            # A refusal the server could not attribute to an entity.
-            reason = frame.get("reason")
-            self._broadcast_bad(BadFrame(f"the server says: {reason}", data))
-            return
-        if not isinstance(id, str):
-            self._broadcast_bad(BadFrame(f"{op}: field 'id' must be a string", data))
-            return
-        for link in tuple(self._links.get(id, ())):  # an entity nobody follows any more: ignore
-            link._on_frame(op, frame, data)
+            data = event.data
+            if not isinstance(data, str):
+                self._broadcast_bad(BadFrame("a binary frame; the sync protocol sends JSON text"))
+                return
+            try:
+                # _loads, inlined: a frame is one JSON value with nothing around it.
+                try:
+                    frame, end = _scan_once(data, 0)
+                except StopIteration:
+                    end = -1
+                if end != len(data):
+                    frame = _loads(data)  # whitespace around it, or not JSON: it decides
+            except (ValueError, RecursionError) as exc:
+                self._broadcast_bad(BadFrame(f"not JSON ({exc})", data))
+                return
+            if not isinstance(frame, dict):
+                self._broadcast_bad(BadFrame("not a JSON object", data))
+                return
+            op = frame.get("op")
+            if op == "pong":
+                return
+            if op not in ("snapshot", "state", "error"):
+                self._broadcast_bad(BadFrame(f"unknown op {op!r}", data))
+                return
+            id = frame.get("id")
+            if op == "snapshot":
+                client = frame.get("client")
+                if isinstance(client, str):
+                    self.client = client
+            if id is None and op == "error":
+                # A refusal the server could not attribute to an entity.
+                reason = frame.get("reason")
+                self._broadcast_bad(BadFrame(f"the server says: {reason}", data))
+                return
+            if not isinstance(id, str):
+                self._broadcast_bad(BadFrame(f"{op}: field 'id' must be a string", data))
+                return
+            for link in self._links.get(id, ()):  # an entity nobody follows any more: ignore
+                link._on_frame(op, frame, data)
+        except Exception as exc:  # a sink must not raise: the flow would unsubscribe it
+            report(exc, "sync: handling a frame")
+
+    def on_error(self, exc: BaseException) -> None:
+        """The session's messages failed (closed abnormally): its ``state`` says so."""
+
+    def on_complete(self) -> None:
+        """The session's messages ended: its ``state`` says so."""
 
     def _broadcast_bad(self, exc: BadFrame) -> None:
         for link in tuple(self._users):

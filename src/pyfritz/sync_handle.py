@@ -20,6 +20,7 @@ from .operators import Flow
 from .reporting import report
 from .resource import Resource
 from .retry import Reconnect
+from .sinks import Sink
 from .store import Store
 
 __all__ = [
@@ -190,7 +191,12 @@ class _Listener(Generic[V]):
 def _listen(
     source: Flow[V], fn: Callable[[V], object], context: str, *, skip: int = 0
 ) -> Callable[[], None]:
-    unsubscribe = source._subscribe(_Listener(fn, context, skip))
+    return _attach(source, _Listener(fn, context, skip))
+
+
+def _attach(source: Flow[V], sink: Sink[V]) -> Callable[[], None]:
+    """Subscribe ``sink`` (one that never raises) to ``source``; return how to stop."""
+    unsubscribe = source._subscribe(sink)
     if unsubscribe is None:
         raise TypeError(f"sync needs a hot flow to listen to, not {source!r}")
     return unsubscribe

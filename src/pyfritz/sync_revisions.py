@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 from .errors import DecodeError, SendException, SyncError
 from .json_codec import _dumps
 from .messages import Message
+from .reporting import report
 from .resource import Resource
 from .retry import Reconnect
-from .store import Store
+from .store import RootStore, Store
 from .sync_connection import _Connection, _connections
 from .sync_handle import (
     _NONE,
@@ -27,8 +28,8 @@ from .sync_handle import (
     Sync,
     SyncSocket,
     SyncStatus,
+    _attach,
     _check_id,
-    _listen,
 )
 
 __all__: list[str] = []
@@ -65,20 +66,17 @@ class _RevisionSync(Sync[T]):
         self._error = False  # the last event was an error
         # Writes of server values go through a handler that decides when it
         # runs, so a write queued behind an async handler never overrides a
-        # local change made meanwhile.
+        # local change made meanwhile. (A root store with nothing running or
+        # queued takes the value at once, see _settle: the same decision, now.)
         self._take = store.handle(self._take_server_value)
-        # Every change but the current value, which a new collector gets at once.
-        self._stop_store = _listen(
-            store.data, self._on_local, f"sync of {store!r}: a local change", skip=1
-        )
+        self._root: RootStore[T] | None = store if isinstance(store, RootStore) else None
+        self._stop_store = _attach(store.data, _LocalChanges(self))
         self._follow(store.current)
 
     # -- local side -----------------------------------------------------------
 
     def _on_local(self, value: T) -> None:
-        if value is self._written:  # the server's value, written by sync (_is_own_write)
-            self._written = _NONE
-            return
+        # (Sync's own writes of server values were recognised by _LocalChanges.)
         if self._stopped:
             return
         try:
@@ -133,7 +131,7 @@ class _RevisionSync(Sync[T]):
             return  # unreachable while joined; kept for a close racing the flush
         assert self._id is not None
         value = self.store.current
-        if self._invalid(value):
+        if self.resource.validator is not None and self._invalid(value):
             self._show()  # kept back, still dirty: the fix is the next local change
             return
         seq = self._connection.next_seq()  # a seq lost to a failed encode leaves a harmless gap
@@ -145,7 +143,7 @@ class _RevisionSync(Sync[T]):
                     "id": self._id,
                     "seq": seq,
                     "base": self._rev,
-                    "value": self.resource.to_json_value(value),
+                    "value": self.resource._to_json(value),
                 }
             )
         except Exception as exc:
@@ -180,7 +178,16 @@ class _RevisionSync(Sync[T]):
     def _settle(self) -> None:
         """Once nothing of ours is in flight, the store takes the server's last value."""
         if self._in_flight is None and not self._dirty and self._server is not _NONE:
-            self._take()
+            root = self._root
+            if root is None or root._running or root._queue:
+                self._take()  # decided when it runs, after the updates before it
+            elif not self._stopped:
+                # _take_server_value on an idle root, without the handler's calls:
+                # every frame that changes the store comes this way.
+                server = self._server
+                if root._state._value is not server:
+                    self._written = server
+                    root._set_now(server)
         self._show()
 
     def _show(self) -> None:
@@ -201,7 +208,8 @@ class _RevisionSync(Sync[T]):
             status = "pending"
         else:
             status = "synced"
-        self._status.value = status
+        if status != self._status._value:  # (mostly unchanged: no setter call)
+            self._status.value = status
 
     def _fail(self, exc: Exception, context: str) -> None:
         self._error = True
@@ -226,7 +234,7 @@ class _RevisionSync(Sync[T]):
         value: Any = _NONE
         if raw is not None:
             try:
-                value = self.resource.from_json_value(raw)
+                value = self.resource._from_json(raw)
                 if self.resource.id(value) != self._id:
                     raise BadFrame(f"{op} of {self._id!r} holds another entity", text)
             except (DecodeError, SyncError) as exc:
@@ -324,6 +332,40 @@ class _RevisionSync(Sync[T]):
         self._stop_store()
         self._leave()
         self._connection.remove(self)
+
+
+class _LocalChanges:
+    """The sink of the store's changes: each goes to ``_on_local`` but the current
+    value at subscription (a new collector's greeting) and sync's own writes of
+    server values, recognised here by identity with no call (every frame that
+    changes the store passes here). Failures are reported, never raised.
+    """
+
+    __slots__ = ("_context", "_greeted", "_sync")
+
+    def __init__(self, sync: _RevisionSync[Any]) -> None:
+        self._sync = sync
+        self._greeted = False
+        self._context = f"sync of {sync.store!r}: a local change"
+
+    def on_next(self, value: Any) -> None:
+        sync = self._sync
+        if value is sync._written:  # the server's value, written by sync itself
+            sync._written = _NONE
+            return
+        if not self._greeted:
+            self._greeted = True
+            return
+        try:
+            sync._on_local(value)
+        except Exception as exc:
+            report(exc, self._context)
+
+    def on_error(self, exc: BaseException) -> None:
+        """A store's data never fails."""
+
+    def on_complete(self) -> None:
+        """A store's data never ends."""
 
 
 def _messages_of(raw: object) -> tuple[Message, ...]:

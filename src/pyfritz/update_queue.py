@@ -19,7 +19,7 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from .handlers import Handler, UpdateFn, _Job
 from .hot import MutableSharedFlow, MutableStateFlow
@@ -74,11 +74,26 @@ class UpdateQueue(Generic[T]):
                 if type(result) not in _PLAIN and _awaitable_slow(result):
                     handed_off = self._hand_off(result, (fn, action, None, source))
                 else:
-                    self._state.value = cast("T", result)
+                    self._state.value = result  # type: ignore[assignment]  # (typing.cast: a call per update)
         finally:
             if not handed_off:
                 self._running = False
         if self._queue and not self._running:
+            self._run_queue()
+
+    def _set_now(self, value: T) -> None:
+        """Set the value of an idle store now: ``_apply_now`` of a handler that returns ``value``.
+
+        For callers that checked that nothing runs or is queued (sync writing
+        the server's value) and whose value is plain: no handler, no awaitable
+        check. Updates caused meanwhile (by collectors) are queued and run after.
+        """
+        self._running = True
+        try:
+            self._state.value = value
+        finally:
+            self._running = False
+        if self._queue:
             self._run_queue()
 
     async def _submit_and_wait(

@@ -495,6 +495,18 @@ def test_a_user_codec_replaces_the_default() -> None:
     assert resource.from_json_value("ABC") == "abc"
 
 
+def test_a_codec_set_later_is_the_one_used_by_every_method() -> None:
+    resource = Resource(str, id=lambda s: s, empty="")
+    assert resource._to_json("abc") == "abc"
+    resource.codec = UpperCodec()
+    assert resource.encode("abc") == '"ABC"'
+    assert resource._to_json("abc") == resource.to_json_value("abc") == "ABC"
+    assert resource._from_json("ABC") == resource.from_json_value("ABC") == "abc"
+    resource.codec = JsonCodec(str)
+    assert resource._to_json("abc") == "abc"
+    assert resource._from_json("ABC") == "ABC"
+
+
 def test_a_user_codecs_other_exceptions_become_decode_errors() -> None:
     resource = Resource(str, id=lambda s: s, empty="", codec=UpperCodec())
     with pytest.raises(DecodeError, match="JSONDecodeError") as info:

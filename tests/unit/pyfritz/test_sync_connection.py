@@ -27,6 +27,9 @@ pytestmark = pytest.mark.usefixtures("no_connection_left")
     ("frame", "error", "match"),
     [
         ("{not json", BadFrame, "not JSON"),
+        ("", BadFrame, "not JSON"),
+        ('{"op": "state"} trailing', BadFrame, "not JSON"),
+        ('{"op": "state", "id": "p1", "rev": NaN, "value": {}}', BadFrame, "not JSON"),
         ("[1, 2]", BadFrame, "not a JSON object"),
         ('{"op": "shout", "id": "p1"}', BadFrame, "unknown op 'shout'"),
         ('{"op": "state", "id": 5, "rev": 9, "value": {}}', BadFrame, "'id' must be a string"),
@@ -59,6 +62,18 @@ def test_a_bad_frame_is_reported_and_the_store_keeps_its_value(
     pump(socket.session)
     assert store.current == Person("later")
     assert store.sync.status.value == "synced"
+    store.sync.stop()
+
+
+def test_a_frame_with_whitespace_around_it_is_read(hub: Hub) -> None:
+    socket = FakeSocket(hub)
+    store = PersonStore(socket)
+    shown = Shown(store, store.sync)
+    pump(socket.session)
+    frame = '{"op": "state", "id": "p1", "rev": 9, "value": {"name": "ws", "_id": "p1"}}'
+    socket.session.push(f"  {frame}\n")
+    assert store.current == Person("ws")
+    assert shown.errors == []
     store.sync.stop()
 
 

@@ -171,6 +171,28 @@ def test_an_update_queued_behind_an_async_handler_does_not_override_a_local_chan
     asyncio.run(scenario())
 
 
+def test_an_update_made_by_a_collector_of_the_server_value_runs_after_it_and_is_sent(
+    hub: Hub,
+) -> None:
+    a_socket, b_socket = FakeSocket(hub), FakeSocket(hub)
+    a, b = PersonStore(a_socket), PersonStore(b_socket)
+    pump(a_socket.session, b_socket.session)
+    seen: list[Person] = []
+
+    def react(person: Person) -> None:
+        seen.append(person)
+        if person == Person("from b"):
+            a.birthday()  # inside the write of the server's value: queued, applied after it
+
+    _listen(a.data, react, "test")
+    b.update(Person("from b"))
+    pump(a_socket.session, b_socket.session)
+    assert seen[1:] == [Person("from b"), Person("from b", 1)]
+    assert a.current == b.current == Person("from b", 1) == value_of(hub)
+    a.sync.stop()
+    b.sync.stop()
+
+
 # -- refusals and bad frames ----------------------------------------------------
 
 
