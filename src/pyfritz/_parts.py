@@ -15,7 +15,6 @@ from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 from .hot import StateFlow
-from .keyed import changed_window
 from .reporting import report
 from .sinks import _COMPLETE, _ERROR, _NEXT, Sink, Unsubscribe, _ended
 
@@ -190,6 +189,10 @@ class Routes:
         """The ids of the elements that changed, or ``None``: every one may have."""
         if not isinstance(old, (list, tuple)) or not isinstance(new, (list, tuple)):
             return None
+        # Imported here, once per list change: a page without keyed lists
+        # never loads pyfritz.keyed (start-up, issue 13).
+        from .keyed import changed_window
+
         head, old_end, new_end = changed_window(old, new)
         id_fn = self._id
         keys: set[Hashable] = {id_fn(element) for element in old[head:old_end]}

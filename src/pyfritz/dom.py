@@ -56,7 +56,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 # The mount layer: its public names are re-exported, the underscored ones are
 # package-internal pieces that elements are built on.
@@ -75,7 +75,6 @@ from ._attrs import (
     _text_node,
 )
 from ._batch import _Chunk, _Pending
-from ._each import render_each
 from ._mount import (
     _OUTSIDE_RENDER,
     Mount,
@@ -93,6 +92,9 @@ from ._mount import (
 from .events import DomEvents, Listeners, live_listeners
 from .flows import Flow
 from .store import Store
+
+if TYPE_CHECKING:
+    from ._each import render_each
 
 __all__ = [
     "Attr",
@@ -582,3 +584,17 @@ th = _factory("th")
 thead = _factory("thead")
 tr = _factory("tr")
 ul = _factory("ul")
+
+
+def __getattr__(name: str) -> object:
+    """Import :func:`render_each` on first use (PEP 562).
+
+    Keyed lists (``_each`` with the keyed diff and list views) load when a
+    page first asks for them: a page without one does not (start-up, issue 13).
+    """
+    if name != "render_each":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ._each import render_each
+
+    globals()[name] = render_each  # later lookups skip this function
+    return render_each

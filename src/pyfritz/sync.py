@@ -76,7 +76,6 @@ from .sync_handle import (
     SyncStatus,
     _policy,
 )
-from .sync_plain import _PlainSync
 from .sync_revisions import _RevisionSync
 
 __all__ = [
@@ -138,6 +137,9 @@ def sync_with(
     if mode == "revisions":
         return _RevisionSync(store, socket, resource, _policy(reconnect, SYNC_RECONNECT))
     if mode == "plain":
+        # Imported here: a page on the bundled server never loads it (start-up).
+        from .sync_plain import _PlainSync
+
         return _PlainSync(store, socket, resource, _policy(reconnect, Reconnect()))
     raise ValueError(f"mode must be 'revisions' or 'plain', not {mode!r}")
 
