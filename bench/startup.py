@@ -22,9 +22,13 @@ answered ``304``, so only headers travel. (An in-memory context, as
 modules' bytecode when Node.js is there to compile it (the environment says
 whether it did). Bytes are the sum of
 ``transferSize`` over the navigation and resource timing entries.
+The demo's archive: when it arrived and how long the runtime took to mount it
+(its ``pyfritz: archive mounted`` user timing; the archive is imported in
+place, see runtime/README.md).
 **Import time**: a fresh harness page (``bench/pages/bench_startup.py``) times
-``import pyfritz``, then ``RootStore`` + ``pyfritz.dom``, then ``import demo.person``
-(each on top of the one before) with ``time.perf_counter``.
+``import pyfritz``, then ``RootStore`` + ``pyfritz.dom``, then ``import demo.person``,
+then the demo's ``main()`` (first render, socket opened), each on top of the
+one before, with ``time.perf_counter``.
 """
 
 from __future__ import annotations
@@ -77,6 +81,13 @@ _MARK_DONE = """
 document.addEventListener("py:ready", () => { window.__pyReady ??= performance.now(); });
 document.addEventListener("py:done", () => { window.__pyDone = performance.now(); });
 """
+# The archive: when it arrived (ms from navigation start) and how long the
+# runtime took to put it on sys.path (its user timing, runtime/snapshot/entry.mjs).
+_ARCHIVE = """() => {
+  const fetched = performance.getEntriesByType("resource").find((e) => e.name.includes("/pkg/"));
+  const mounted = performance.getEntriesByName("pyfritz: archive mounted")[0];
+  return fetched && mounted ? [fetched.responseEnd, mounted.duration] : null;
+}"""
 _BYTES = """() => {
   const entries = [...performance.getEntriesByType("navigation"),
                    ...performance.getEntriesByType("resource")];
@@ -103,7 +114,10 @@ def _load(context: BrowserContext, path: str) -> dict[str, float]:
         page.goto(path)
         page.wait_for_function("window.__pyDone !== undefined", polling=10, timeout=_TIMEOUT_MS)
         ready, done = page.evaluate("[window.__pyReady, window.__pyDone]")
-        return {"ready": float(ready), "done": float(done), "bytes": float(page.evaluate(_BYTES))}
+        loads = {"ready": float(ready), "done": float(done), "bytes": float(page.evaluate(_BYTES))}
+        if archive := page.evaluate(_ARCHIVE):
+            loads["archive arrived"], loads["archive mounted"] = map(float, archive)
+        return loads
     finally:
         page.close()
 
@@ -175,8 +189,11 @@ def run(browser: Browser) -> dict[str, Any]:
                             for part, ms in (
                                 ("py:ready", load["ready"]),
                                 ("scripts (py:ready → py:done)", load["done"] - load["ready"]),
+                                ("pkg/app.zip arrived", load.get("archive arrived")),
+                                ("pkg/app.zip mounted", load.get("archive mounted")),
                             ):
-                                parts.setdefault(f"{name}, {kind}: {part}", []).append(ms)
+                                if ms is not None:
+                                    parts.setdefault(f"{name}, {kind}: {part}", []).append(ms)
                     finally:
                         context.close()
             measured = _imports(browser, base_url)
@@ -216,7 +233,8 @@ def run(browser: Browser) -> dict[str, Any]:
     )
     metrics.append(
         {
-            "label": "Python import time in the browser (each on top of the one before)",
+            "label": "Python in the browser: imports, then the demo's main() "
+            "(each on top of the one before)",
             "unit": "ms",
             "better": "lower",
             "baseline": "import pyfritz",
