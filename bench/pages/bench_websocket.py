@@ -349,7 +349,8 @@ def status(text):
 
 
 async def measure(lib, only=""):
-    """Every metric; ``only="trips"`` just the round trips and request/responses (A/B runs)."""
+    """Every metric; ``only="trips"`` just the round trips and request/responses, ``only="burst"``
+    just the bursts and handler costs (A/B runs)."""
     bursts = {name: [] for name in BURSTS}
     trips = {name: [] for name in TRIP_VARIANTS}
     requests = {name: [] for name in REQUESTS}
@@ -360,6 +361,8 @@ async def measure(lib, only=""):
     ]
     if only == "trips":
         del plan[0]
+    elif only == "burst":
+        del plan[1]
     for rounds, groups in plan:
         for round_ in range(rounds + 1):
             for variants, samples in groups:
