@@ -31,8 +31,12 @@ def test_python_starts_from_the_snapshot_and_each_page_draws_its_own_randoms(
 
 def test_the_guard_fails_a_page_with_a_python_error(window: PageDriver) -> None:
     window.goto("/harness.html?py=fails_on_purpose")
-    window.wait_until("() => document.querySelector('.py-error')", timeout=180, what=".py-error")
+    # The console error may be seen before PyScript draws `.py-error` (the
+    # wait then fails at once, as it should): either way the guard says why.
     with pytest.raises(PageTrouble, match="deliberate failure"):
+        window.wait_until(
+            "() => document.querySelector('.py-error')", timeout=180, what=".py-error"
+        )
         window.check()
     window.allow("deliberate failure")
 
