@@ -54,6 +54,7 @@ from .links import (
 from .operators import Flow
 from .reporting import report
 from .retry import DEFAULT_NO_RETRY_CODES, Backoff, Reconnect, ReconnectFailed
+from .sinks import _NEXT, _UNSET
 
 __all__ = [
     "DEFAULT_NO_RETRY_CODES",
@@ -95,7 +96,9 @@ class ReconnectingSession(Generic[M, E, C]):
             ``online`` event, the tab becoming visible); unsubscribed at the end.
         messages: the flow to forward messages into; a plain ``MutableSharedFlow``
             if ``None`` (the websocket edge passes one that keeps a backlog
-            until the first collector).
+            until the first collector). While it has collectors and is open,
+            messages are pushed to them directly; its ``emit_nowait`` is
+            called only otherwise.
         random: the jitter's source of floats in ``[0, 1)``.
 
     Per-attempt failures are not errors here: they show as ``closes`` events
@@ -236,7 +239,7 @@ class ReconnectingSession(Generic[M, E, C]):
 
             session.send_nowait('{"op":"hello"}')
         """
-        kind = self._state.value.kind
+        kind = self._state._value.kind  # (not the property: one frame less per send)
         link = self._link
         if kind == "open" and link is not None:
             link.session.send_nowait(data)
@@ -354,12 +357,16 @@ class ReconnectingSession(Generic[M, E, C]):
     def _attach(self, session: SessionLike[M, E, C]) -> None:
         link: _Link[M, E, C] = _Link(session)
         self._link = link
-        emit = self._messages.emit_nowait
+        messages = self._messages
+        emit, push = messages.emit_nowait, messages._push
 
         # The hot path: called inside the browser's message event; no task.
         def forward(message: M) -> None:
             link.heard = True
-            emit(message)
+            if messages._sinks and messages._end is _UNSET:
+                push(_NEXT, message)  # emit_nowait, inlined: once per message
+            else:
+                emit(message)  # no collector yet (a backlog may keep it), or closed
 
         # The closes subscription comes first: abandoning a link keeps it.
         link.unsubscribes = [

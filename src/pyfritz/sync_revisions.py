@@ -130,7 +130,8 @@ class _RevisionSync(Sync[T]):
         if not self._connection.open:
             return  # unreachable while joined; kept for a close racing the flush
         assert self._id is not None
-        value = self.store.current
+        root = self._root
+        value = self.store.current if root is None else root._state._value
         if self.resource.validator is not None and self._invalid(value):
             self._show()  # kept back, still dirty: the fix is the next local change
             return

@@ -439,6 +439,28 @@ async def test_messages_continue_across_reconnects_for_the_same_collector() -> N
     assert await reader == ["1", "2", "3"]
 
 
+async def test_the_messages_flows_emit_nowait_is_used_only_while_it_has_no_collector() -> None:
+    class Recording(MutableSharedFlow[str]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emitted: list[str] = []
+
+        def emit_nowait(self, value: str) -> None:
+            self.emitted.append(value)
+            super().emit_nowait(value)
+
+    messages = Recording()
+    connector = FakeConnector()
+    session = ReconnectingSession(connector, EXACT, clock=FakeClock(), messages=messages)
+    connector.last.fire_open()
+    connector.last.fire_message("before")  # no collector: through emit_nowait
+    heard: list[str] = []
+    session.messages.handled_by(heard.append)
+    connector.last.fire_message("after")  # pushed to the collector directly
+    assert (messages.emitted, heard) == (["before"], ["after"])
+    await session.close()
+
+
 async def test_opens_and_closes_report_each_connection() -> None:
     env = make()
     opens: list[OpenEvent] = []
