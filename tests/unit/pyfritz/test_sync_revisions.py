@@ -27,7 +27,7 @@ from pyfritz.reconnect import Reconnect
 from pyfritz.resource import Resource
 from pyfritz.server import Hub
 from pyfritz.store import RootStore
-from pyfritz.sync import SYNC_RECONNECT, PutRefused
+from pyfritz.sync import SYNC_RECONNECT, PutRefused, sync_with
 from pyfritz.sync_handle import _listen
 
 pytestmark = pytest.mark.usefixtures("no_connection_left")
@@ -191,6 +191,29 @@ def test_an_update_made_by_a_collector_of_the_server_value_runs_after_it_and_is_
     assert a.current == b.current == Person("from b", 1) == value_of(hub)
     a.sync.stop()
     b.sync.stop()
+
+
+def test_a_sub_store_syncs_through_its_roots_queue(hub: Hub) -> None:
+    @dataclass(frozen=True)
+    class Page:
+        person: Person
+        title: str = "t"
+
+    socket, other_socket = FakeSocket(hub), FakeSocket(hub)
+    root = RootStore(Page(Person("local")))
+    person = root.sub("person")
+    sync = sync_with(person, socket, people)
+    other = PersonStore(other_socket)
+    pump(socket.session, other_socket.session)
+    other.update(Person("from other"))
+    pump(socket.session, other_socket.session)
+    assert root.current == Page(Person("from other"))  # the server's value, through the lens
+    person.update(Person("from sub"))
+    pump(socket.session, other_socket.session)
+    assert other.current == value_of(hub) == Person("from sub")
+    assert sync.status.value == "synced"
+    sync.stop()
+    other.sync.stop()
 
 
 # -- refusals and bad frames ----------------------------------------------------
