@@ -269,18 +269,30 @@ class WebKitEngine(_WebDriverEngine):
         from selenium.webdriver.webkitgtk.options import Options
         from selenium.webdriver.webkitgtk.service import Service
 
-        self._xvfb, display = _start_xvfb()
         options = Options()
         options.proxy = self._proxy_capability()
         capabilities = options.to_capabilities()
         # WebKitWebDriver rejects a session that asks for BiDi.
         assert "webSocketUrl" not in capabilities, capabilities
-        service = Service(find_webkit_driver(), env={**os.environ, "DISPLAY": display})
-        try:
-            return webdriver.WebKitGTK(options=options, service=service)
-        except BaseException:
-            self._xvfb.terminate()
-            raise
+        # WebKitWebDriver has been seen to hang while making a session (no
+        # browser process started, the request never answered, for as long as
+        # one waited): give each attempt a deadline, then kill that driver,
+        # which fails its request, and start afresh.
+        for attempt in range(1, _SESSION_ATTEMPTS + 1):
+            self._xvfb, display = _start_xvfb()
+            service = Service(find_webkit_driver(), env={**os.environ, "DISPLAY": display})
+            deadline = threading.Timer(_SESSION_TIMEOUT_S, _kill_driver, (service,))
+            deadline.start()
+            try:
+                return webdriver.WebKitGTK(options=options, service=service)
+            except BaseException:
+                self._xvfb.terminate()
+                self._xvfb.wait(10)
+                if deadline.is_alive() or attempt == _SESSION_ATTEMPTS:
+                    raise  # a failure of its own, or the last attempt
+            finally:
+                deadline.cancel()
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         try:
@@ -288,6 +300,17 @@ class WebKitEngine(_WebDriverEngine):
         finally:
             self._xvfb.terminate()
             self._xvfb.wait(10)
+
+
+_SESSION_ATTEMPTS = 3
+_SESSION_TIMEOUT_S = 120.0  # a session takes seconds; Pyodide's boot is not part of it
+
+
+def _kill_driver(service: Any) -> None:
+    """Kill a WebDriver service's process (its pending request then fails)."""
+    process = getattr(service, "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
 
 
 def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
