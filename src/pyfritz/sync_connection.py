@@ -58,6 +58,9 @@ class _Connection:
         # Who follows which id; tuples, so that routing a frame copies nothing.
         self._links: dict[str, tuple[_Follower, ...]] = {}
         self._users: list[_Follower] = []
+        # The last put's seq: one counter per connection (a put takes the next),
+        # so that links following the same entity over it never mistake each
+        # other's echoes for their own.
         self._seq = 0
         self.session = session = _connect(socket, policy)
         self._unsubscribe = [
@@ -78,12 +81,6 @@ class _Connection:
             for unsubscribe in self._unsubscribe:
                 unsubscribe()
             _close(self.session)
-
-    def next_seq(self) -> int:
-        # One counter per connection, so that links following the same entity
-        # over it never mistake each other's echoes for their own.
-        self._seq += 1
-        return self._seq
 
     def send(self, frame: dict[str, Any]) -> None:
         """Send ``frame``; raises SendException when no connection is open."""
@@ -160,12 +157,16 @@ class _Connection:
                 self._broadcast_bad(BadFrame("not a JSON object", data))
                 return
             op = frame.get("op")
+            id = frame.get("id")
+            if op == "state" and type(id) is str:  # the hot path: a change of an entity
+                for link in self._links.get(id, ()):  # an entity nobody follows any more: ignore
+                    link._on_frame(op, frame, data)
+                return
             if op == "pong":
                 return
             if op not in ("snapshot", "state", "error"):
                 self._broadcast_bad(BadFrame(f"unknown op {op!r}", data))
                 return
-            id = frame.get("id")
             if op == "snapshot":
                 client = frame.get("client")
                 if isinstance(client, str):

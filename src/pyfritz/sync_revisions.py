@@ -135,7 +135,9 @@ class _RevisionSync(Sync[T]):
         if self.resource.validator is not None and self._invalid(value):
             self._show()  # kept back, still dirty: the fix is the next local change
             return
-        seq = self._connection.next_seq()  # a seq lost to a failed encode leaves a harmless gap
+        connection = self._connection
+        # next_seq(), inlined (a seq lost to a failed encode leaves a harmless gap)
+        seq = connection._seq = connection._seq + 1
         try:
             # id and seq before value: the server reads them even in a frame too large to parse.
             text = _dumps(
@@ -153,13 +155,15 @@ class _RevisionSync(Sync[T]):
             self._settle()
             return
         try:
-            self._connection.send_text(text)
+            connection.session.send_nowait(text)  # open: checked above (send_text, inlined)
         except SendException:
             self._show()  # the connection's state change that follows re-sends it
             return
         self._in_flight = seq
         self._dirty = False
-        self._show()
+        # _show, inlined: joined, open, a put in flight.
+        if not self._stopped and self._status._value != "pending":
+            self._status.value = "pending"
 
     def _take_server_value(self, current: T, _action: None) -> T:
         # Runs as a store handler: decides with the state of *this* moment.
@@ -248,12 +252,36 @@ class _RevisionSync(Sync[T]):
         elif op == "state":
             self._fail(BadFrame("state: field 'value' must not be null", text), "sync")
             return
+        was = self._status._value
         self._error = False
         self._rev = rev
         if op == "snapshot":
             self._on_snapshot(value)
-        else:
-            self._on_state(value, frame.get("origin"), frame.get("seq"))
+            return
+        # A state: every change another client makes (and every ack) comes
+        # this way, so the state's handling and _settle are inlined here.
+        self._server = value
+        in_flight = self._in_flight
+        if in_flight is not None:
+            client = self._connection.client
+            own = client is not None and frame.get("origin") == client
+            if own and frame.get("seq") == in_flight:
+                self._in_flight = None  # our own put, answered
+                if self._dirty:
+                    self._flush()  # the changes coalesced meanwhile go next
+                    return
+        if self._in_flight is None and not self._dirty:
+            root = self._root
+            if root is None or root._running or root._queue:
+                self._take()  # decided when it runs, after the updates before it
+            elif not self._stopped and root._state._value is not value:
+                self._written = value
+                root._set_now(value)
+            if was == "synced" and self._in_flight is None and not self._dirty:
+                # Synced before and nothing that decides the status changed
+                # (whatever changed it meanwhile called _show itself).
+                return
+        self._show()
 
     def _on_snapshot(self, value: Any) -> None:
         self._joined = True
@@ -271,17 +299,6 @@ class _RevisionSync(Sync[T]):
             self._flush()  # changed while joining (or offline): its latest value goes next
         else:
             self._settle()
-
-    def _on_state(self, value: Any, origin: object, seq: object) -> None:
-        self._server = value
-        client = self._connection.client
-        own = self._in_flight is not None and client is not None and origin == client
-        if own and seq == self._in_flight:
-            self._in_flight = None
-            if self._dirty:
-                self._flush()  # the changes coalesced meanwhile go next
-                return
-        self._settle()
 
     def _on_error(self, frame: dict[str, Any], text: str) -> None:
         seq = frame.get("seq")

@@ -193,6 +193,27 @@ def test_an_update_made_by_a_collector_of_the_server_value_runs_after_it_and_is_
     b.sync.stop()
 
 
+def test_a_change_made_inside_the_write_of_a_server_value_shows_pending_until_answered(
+    hub: Hub,
+) -> None:
+    a_socket, b_socket = FakeSocket(hub), FakeSocket(hub)
+    a, b = PersonStore(a_socket), PersonStore(b_socket)
+    pump(a_socket.session, b_socket.session)
+    statuses: list[str] = []
+    _listen(a.sync.status, statuses.append, "test")
+    _listen(a.data, lambda person: a.birthday() if person == Person("from b") else None, "test")
+    b.update(Person("from b"))
+    assert b_socket.session.deliver_up()  # the server broadcasts b's put
+    assert a_socket.session.deliver_down()  # a takes it; its collector changes it at once
+    assert a.current == Person("from b", 1)
+    assert statuses == ["synced", "pending"]
+    pump(a_socket.session, b_socket.session)
+    assert statuses == ["synced", "pending", "synced"]
+    assert b.current == value_of(hub) == Person("from b", 1)
+    a.sync.stop()
+    b.sync.stop()
+
+
 def test_a_sub_store_syncs_through_its_roots_queue(hub: Hub) -> None:
     @dataclass(frozen=True)
     class Page:
