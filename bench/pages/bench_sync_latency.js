@@ -23,6 +23,7 @@ export function open(url) {
 // -- profile mode: every WebSocket of the page timed --------------------------
 
 let instrumented = false;
+const opened = []; // profile mode: every WebSocket the page opened, in order
 let lastSend = null; // page A: when a WebSocket of the page last sent
 let lastRecv = null; // page B: when a WebSocket of the page last got a message
 let lastWrite = null; // page B: when a text was last written into the DOM
@@ -58,6 +59,7 @@ export function instrument() {
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
+      opened.push(this);
       this.addEventListener("message", () => {
         lastRecv = clock();
       });
@@ -68,6 +70,45 @@ export function instrument() {
 /** Page A, profile mode: the stages of every edit so far, `{start, send, recv, shown}`. */
 export function stages() {
   return rows;
+}
+
+/** Profile mode: the message handler (`onmessage`) of the first WebSocket the page opened to `url`. */
+export function handlerOf(url) {
+  const ws = opened.find((socket) => socket.url === url);
+  return ws.onmessage;
+}
+
+/** Profile mode (`profile=handlers`): time each of `handlers` (name → a message
+ * handler) called with message events of `frames` (name → texts), `calls` times
+ * each in blocks of 50 (the order of the handlers rotated each block), with
+ * `gap` ms between two calls (0: only a MessageChannel hop). Returns name →
+ * the µs of each call. */
+export async function timeHandlers(handlers, frames, calls, gap) {
+  const names = Object.keys(handlers);
+  const times = Object.fromEntries(names.map((name) => [name, []]));
+  const channel = new MessageChannel();
+  const pause = () =>
+    new Promise((resolve) => {
+      if (gap > 0) setTimeout(resolve, gap);
+      else {
+        channel.port1.onmessage = resolve;
+        channel.port2.postMessage(null);
+      }
+    });
+  for (let block = 0; block * 50 < calls; block++) {
+    const shift = block % names.length;
+    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+      for (let i = 0; i < 50; i++) {
+        const event = { data: frames[name][block * 50 + i] };
+        const start = performance.now();
+        handlers[name](event);
+        times[name].push(1000 * (performance.now() - start));
+        await pause();
+      }
+    }
+  }
+  channel.port1.close();
+  return times;
 }
 
 // -- page B: the views --------------------------------------------------------
@@ -94,6 +135,26 @@ export async function rawView(url, node) {
   return ws;
 }
 
+/** The hand-written JS client's handling of a message: `state` frames go to `onState`. */
+export function stateHandler(onState) {
+  return (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.op === "state") onState(frame);
+  };
+}
+
+/** A `state` frame's text into `node`: its `textContent` (as `syncView`), or its `data`. */
+export function textWriter(node, property) {
+  return (frame) => {
+    node[property] = frame.value.text;
+  };
+}
+
+/** A message handler handing only the text to `handler` (a Python function). */
+export function textHandler(handler) {
+  return (event) => handler(event.data);
+}
+
 /** Open `url`, join entity `id` over the sync protocol; resolve once its snapshot came. */
 function joined(url, id, onState) {
   return open(url).then(
@@ -111,16 +172,14 @@ function joined(url, id, onState) {
 
 /** The hand-written sync view: the sync protocol in plain JS, `state` → `textContent`. */
 export function syncView(url, id, node) {
-  return joined(url, id, (frame) => {
-    node.textContent = frame.value.text;
-  });
+  return joined(url, id, textWriter(node, "textContent"));
 }
 
 /** A view in Python: after the join, each frame's text goes to `handler(text)`
  * straight from the message event (a Python function; only the text crosses). */
 export function textView(url, id, handler) {
   return joined(url, id, () => {}).then((ws) => {
-    ws.onmessage = (event) => handler(event.data);
+    ws.onmessage = textHandler(handler);
     return ws;
   });
 }

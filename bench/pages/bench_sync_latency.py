@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import js
 import pyodide
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 from pyscript import document, window
 
 import pyfritz
@@ -105,6 +105,17 @@ def stage(element_id):
 # -- page B ---------------------------------------------------------------------
 
 
+def bare_python_view(text_node):
+    """The bare Python client's message handler: ``state`` → ``text_node``'s data."""
+
+    def on_text(text):
+        frame = json.loads(text)
+        if frame["op"] == "state":
+            text_node.data = frame["value"]["text"]
+
+    return on_text
+
+
 async def view(lib):
     store, sync = synced_store()
     py_view = stage("py-view")
@@ -124,13 +135,7 @@ async def view(lib):
     # The text node's data, as pyfritz writes a bound text (cheaper than textContent).
     py_text = document.createTextNode("")
     py_sync_node.append(py_text)
-
-    def on_text(text):
-        frame = json.loads(text)
-        if frame["op"] == "state":
-            py_text.data = frame["value"]["text"]
-
-    await lib.textView(SYNC_URL, PY_ENTITY, create_proxy(on_text))
+    await lib.textView(SYNC_URL, PY_ENTITY, create_proxy(bare_python_view(py_text)))
     await until_synced(sync)
     document.body.dataset.ready = "true"  # the runner opens page A now
 
@@ -313,6 +318,96 @@ async def profile(lib, name):
     }
 
 
+def _spread(micros):
+    ordered = sorted(micros)
+    return {
+        "median µs": round(_median(ordered), 1),
+        "mean µs": round(sum(ordered) / len(ordered), 1),
+        "p90 µs": round(ordered[int(0.9 * len(ordered))], 1),
+    }
+
+
+async def handler_costs(lib):
+    """``?profile=handlers`` (one page): page B's message handler of each variant, timed alone.
+
+    Each handler is called from JS with ``state`` frames of another client
+    (pyfritz: the ``onmessage`` of its synced store's WebSocket; the store
+    takes each and its ``p(store.data.map(...))`` shows it), ``calls=`` times
+    (1,000), with ``gap=`` ms between two calls (2, about the time between
+    two edits in the bench; 0: a MessageChannel hop only, the code stays
+    warm). Also the bare Python handler in parts (the JS → Python call with
+    the text alone, then ``json.loads``, then a text node's ``data`` written
+    from Python) and the JS client writing a text node's ``data`` instead of
+    ``textContent``: what separates the Python floor from the JS client.
+    """
+    calls = int(str(PARAMS.get("calls"))) if PARAMS.has("calls") else 1000
+    gap = float(str(PARAMS.get("gap"))) if PARAMS.has("gap") else 2.0
+    store, sync = synced_store()
+    stage("py-view")
+    render("#py-view", lambda: p(store.data.map(lambda value: value.text)))
+    await until_synced(sync)
+    views = stage("views")
+    nodes = [document.createTextNode("") for _ in range(3)]
+    js_node = document.createElement("p")
+    views.append(*nodes, js_node)
+
+    def call_alone(text):
+        pass
+
+    def loads_alone(text):
+        json.loads(text)
+
+    def write_alone(text):
+        nodes[1].data = text[-12:]
+
+    handlers = {
+        JS_SYNC: lib.stateHandler(lib.textWriter(js_node, "textContent")),
+        "JS, a text node's data": lib.stateHandler(lib.textWriter(nodes[2], "data")),
+        PY_SYNC: lib.textHandler(create_proxy(bare_python_view(nodes[0]))),
+        "Python: the call with the text alone": lib.textHandler(create_proxy(call_alone)),
+        "Python: json.loads alone": lib.textHandler(create_proxy(loads_alone)),
+        "Python: a text node's data alone": lib.textHandler(create_proxy(write_alone)),
+        "pyfritz": lib.handlerOf(SYNC_URL),
+    }
+    frames = {
+        name: [
+            json.dumps(
+                {
+                    "op": "state",
+                    "id": ENTITY,
+                    "rev": 1_000_000 + i,
+                    "value": {"text": f"{name} {i}", "_id": ENTITY},
+                    "origin": "another client",
+                    "seq": i,
+                },
+                separators=(",", ":"),
+            )
+            for i in range(calls + 50)
+        ]
+        for name in handlers
+    }
+    document.body.dataset.ready = "true"
+    await js.Promise.new(lambda resolve, reject: setattr(window, "profileGo", resolve))
+    as_object = js.Object.fromEntries
+    times = await lib.timeHandlers(
+        to_js(handlers, dict_converter=as_object),
+        to_js(frames, dict_converter=as_object),
+        calls,
+        gap,
+    )
+    times = times.to_py()
+    shown_text = store.current.text
+    sync.stop()
+    return {
+        "environment": environment(),
+        "variant": "handlers",
+        "calls": calls,
+        "gap ms": gap,
+        "pyfritz shows": shown_text,
+        "µs per call": {name: _spread(times[name]) for name in handlers},
+    }
+
+
 async def main():
     try:
         # An absolute URL: a relative one would resolve against Pyodide's module.
@@ -321,6 +416,8 @@ async def main():
             lib.instrument()  # before any WebSocket of the page opens
         if ROLE == "view":
             await view(lib)
+        elif PROFILING and str(PARAMS.get("profile")) == "handlers":
+            publish("bench-result", json.dumps(await handler_costs(lib)))
         elif PROFILING:
             publish("bench-result", json.dumps(await profile(lib, str(PARAMS.get("profile")))))
         else:
