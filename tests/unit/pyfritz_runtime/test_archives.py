@@ -38,15 +38,19 @@ def archives() -> Iterator[ModuleType]:
         sys.path_importer_cache.clear()
 
 
-def _write(tmp_path: Path, files: dict[str, str], *, utf8: bool = True) -> str:
+class _Utf8Info(zipfile.ZipInfo):
+    # ZipFile.writestr resets flag_bits: names flagged UTF-8 as the site builder writes them.
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        return self.filename.encode(), self.flag_bits | 0x800
+
+
+def _write(tmp_path: Path, files: dict[str, str | bytes], *, utf8: bool = True) -> str:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 2, 3, 4, 6))
+        for name, content in files.items():
+            info = (_Utf8Info if utf8 else zipfile.ZipInfo)(name, date_time=(2020, 1, 2, 3, 4, 6))
             info.compress_type = zipfile.ZIP_DEFLATED
-            if utf8:
-                info.flag_bits |= 0x800
-            archive.writestr(info, text)
+            archive.writestr(info, content)
     path = tmp_path / "0.zip"
     path.write_bytes(buffer.getvalue())
     return str(path)
@@ -55,7 +59,7 @@ def _write(tmp_path: Path, files: dict[str, str], *, utf8: bool = True) -> str:
 def test_the_directory_is_the_one_zipimport_reads(archives: ModuleType, tmp_path: Path) -> None:
     path = tmp_path / "app.zip"
     path.write_bytes(build_bundle(ROOT / "app"))
-    mine = archives._directory(str(path))
+    mine = archives._directory(str(path), path.read_bytes())
     assert mine is not None and "pyfritz/store.py" in mine and "demo/" in mine
     theirs = zipimport._read_directory(str(path))  # type: ignore[attr-defined]
     # Python 3.13+ adds the folders (None) as this one does; 3.11 does not.
@@ -66,10 +70,10 @@ def test_the_directory_is_the_one_zipimport_reads(archives: ModuleType, tmp_path
 def test_archives_it_does_not_read_are_left_to_zipimport(
     archives: ModuleType, tmp_path: Path
 ) -> None:
-    assert archives._directory(_write(tmp_path, {"a.py": ""}, utf8=False)) is None
-    path = tmp_path / "0.zip"
+    path = Path(_write(tmp_path, {"a.py": ""}, utf8=False))
+    assert archives._directory(str(path), path.read_bytes()) is None
     path.write_bytes(b"data in front" + path.read_bytes())
-    assert archives._directory(str(path)) is None
+    assert archives._directory(str(path), path.read_bytes()) is None
 
 
 def test_a_mounted_archive_is_imported_in_place(archives: ModuleType, tmp_path: Path) -> None:
@@ -94,22 +98,50 @@ def test_a_mounted_archive_is_imported_in_place(archives: ModuleType, tmp_path: 
     assert "raise ValueError('from the archive')" in shown
 
 
+def _with_pyc(tmp_path: Path, source: str, compiled: str, *, checked: bool) -> str:
+    """An archive of the package ``shelf`` whose ``value.py`` holds ``source``, beside
+    a hash-based .pyc of ``compiled`` (stamped with the hash of ``compiled``)."""
+    code = compile(compiled, "shelf/value.py", "exec")
+    pyc = importlib._bootstrap_external._code_to_hash_pyc(  # type: ignore[attr-defined]
+        code, importlib.util.source_hash(compiled.encode()), checked=checked
+    )
+    files = {"shelf/__init__.py": "", "shelf/value.py": source, "shelf/value.pyc": bytes(pyc)}
+    return _write(tmp_path, files)
+
+
 def test_bytecode_beside_its_source_is_run_and_names_the_source(
     archives: ModuleType, tmp_path: Path
 ) -> None:
-    source = "VALUE = 'source'\n"
-    code = compile("VALUE = 'bytecode'\n", "shelf/value.py", "exec")
     # A hash-checked .pyc of another text would be refused: unchecked proves it ran.
-    pyc = importlib._bootstrap_external._code_to_hash_pyc(  # type: ignore[attr-defined]
-        code, importlib.util.source_hash(source.encode()), checked=False
-    )
-    path = _write(tmp_path, {"shelf/__init__.py": "", "shelf/value.py": source})
-    with zipfile.ZipFile(path, "a") as archive:
-        info = zipfile.ZipInfo("shelf/value.pyc", date_time=(2020, 1, 2, 3, 4, 6))
-        info.flag_bits |= 0x800
-        archive.writestr(info, bytes(pyc))
+    path = _with_pyc(tmp_path, "VALUE = 'source'\n", "VALUE = 'bytecode'\n", checked=False)
     archives.mount(path)
     value = importlib.import_module("shelf.value")
     assert value.VALUE == "bytecode"
     assert value.__file__ == f"{path}/shelf/value.py"
     assert value.__spec__.loader.get_code("shelf.value").co_filename == value.__file__
+
+
+def _refuse(name: str) -> None:
+    raise AssertionError(f"opened {name}")
+
+
+def test_bytecode_is_read_from_the_archives_bytes_without_opening_it(
+    archives: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "VALUE = 'same'\n"
+    path = _with_pyc(tmp_path, source, source, checked=True)
+    archives.mount(path)
+    monkeypatch.setattr(zipimport._io, "open_code", _refuse)  # type: ignore[attr-defined]
+    value = importlib.import_module("shelf.value")
+    assert value.VALUE == "same"
+    assert value.__spec__.loader.get_code("shelf.value").co_filename == value.__file__
+    assert importlib.import_module("shelf").__file__ == f"{path}/shelf/__init__.py"  # source
+
+
+def test_bytecode_that_does_not_match_its_source_is_not_run(
+    archives: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _with_pyc(tmp_path, "VALUE = 'source'\n", "VALUE = 'stale'\n", checked=True)
+    archives.mount(path)
+    monkeypatch.setattr(zipimport._io, "open_code", _refuse)  # type: ignore[attr-defined]
+    assert importlib.import_module("shelf.value").VALUE == "source"
