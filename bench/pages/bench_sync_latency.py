@@ -361,8 +361,8 @@ async def handler_costs(lib):
         nodes[1].data = text[-12:]
 
     handlers = {
-        JS_SYNC: lib.stateHandler(lib.textWriter(js_node, "textContent")),
-        "JS, a text node's data": lib.stateHandler(lib.textWriter(nodes[2], "data")),
+        JS_SYNC: lib.stateHandler(lib.textContentWriter(js_node)),
+        "JS, a text node's data": lib.stateHandler(lib.dataWriter(nodes[2])),
         PY_SYNC: lib.textHandler(create_proxy(bare_python_view(nodes[0]))),
         "Python: the call with the text alone": lib.textHandler(create_proxy(call_alone)),
         "Python: json.loads alone": lib.textHandler(create_proxy(loads_alone)),
