@@ -18,7 +18,7 @@ directive          value                                  why
 default-src        ``'self'``                             anything not named below: own origin
 script-src         ``'self' 'unsafe-eval'                 PyScript and Pyodide; PyScript's
                    'wasm-unsafe-eval'``                   ``Function(...)``; compiling wasm
-style-src          ``'self'``                             ``core.css`` and the app's CSS
+style-src          ``'self'``                             the app's CSS
 img-src            ``'self' data:``                       the ``data:,`` favicon
 connect-src        ``'self'`` + the sync origin           fetches of the runtime; the WebSocket
 object-src         ``'none'``                             no plugins
