@@ -121,23 +121,27 @@ _HOLD_MESSAGES = """
 return (ws, message, close, error, every) => {
   // Non-null while a drain task is posted: the messages that arrive meanwhile wait here.
   let held = null;
-  // How many messages went to Python directly since the last drain.
+  // How many messages went to Python directly since the last drain, and how
+  // many may before the next one posts a drain: `every`, or 1 while a burst is
+  // under way (the last drain carried two or more messages), so a burst pays
+  // one direct crossing per batch, not `every`.
   let direct = 0;
+  let budget = every;
   const drain = () => {
     const items = held;
     held = null;
     direct = 0;
+    budget = items !== null && items.length > 1 ? 1 : every;
     if (items !== null && items.length > 0) message(items, true);
   };
   // scheduler.postTask is a task in the page's own queue; a MessageChannel
   // message (where postTask is missing) costs more to post and to receive.
+  // No abort signal: a drain that runs after `stop` finds nothing held, and
+  // a signal (with the catch its rejection needs) made each post cost 3x.
   let post, stop;
   if (globalThis.scheduler && typeof scheduler.postTask === "function") {
-    const controller = new AbortController();
-    const options = { signal: controller.signal };
-    const ignore = () => {};  // an aborted task's promise rejects: nobody waits on it
-    post = () => { scheduler.postTask(drain, options).catch(ignore); };
-    stop = () => controller.abort();
+    post = () => { scheduler.postTask(drain); };
+    stop = () => {};
   } else {
     const channel = new MessageChannel();
     channel.port1.onmessage = drain;
@@ -147,10 +151,10 @@ return (ws, message, close, error, every) => {
   ws.onmessage = (event) => {
     if (held !== null) {
       held.push(event.data);
-    } else if (++direct < every) {
+    } else if (++direct < budget) {
       message(event.data);
     } else {
-      // The every-th message since the last drain: a burst may be under way.
+      // The budget's last message since the last drain: a burst may be under way.
       held = [];
       // Posted after the call: a reply sent from Python goes out first.
       try { message(event.data); } finally { post(); }
@@ -168,8 +172,9 @@ return (ws, message, close, error, every) => {
 _hold_messages: tuple[Any, Any] | None = None
 
 
-#: How many messages go to Python one by one between two drains (see
-#: hold_messages): the last of them posts the next drain task.
+#: How many messages go to Python one by one between two drains while no
+#: burst is under way (see hold_messages): the last of them posts the next
+#: drain task.
 DIRECT_MESSAGES = 8
 
 
@@ -183,11 +188,17 @@ def hold_messages(ws: Any, message: Any, close: Any, error: Any) -> Any:
     also posts one (``scheduler.postTask``, or a ``MessageChannel`` message
     where that is missing), after its own call, and the messages that arrive
     before that task runs are handed over together as ``message(array_of_data,
-    True)``. So sequential round trips post a task once every
-    ``DIRECT_MESSAGES`` messages (a post costs more than the Python code of a
-    message), and a burst crosses in batches from its
+    True)``. A drain that carried two or more messages means a burst is
+    under way: then the very next message (still delivered at once) posts
+    the next drain, so a burst pays one direct crossing per batch, not
+    :data:`DIRECT_MESSAGES`; a drain that carried one or none ends that. So
+    sequential round trips post a task once every ``DIRECT_MESSAGES``
+    messages (a post costs more than the Python code of a message; their
+    drains carry nothing), and a burst crosses in batches from its
     ``DIRECT_MESSAGES + 1``-th message on, without guessing from the time
-    between messages. Order is kept: nothing is delivered directly while
+    between messages. (Two or more, not one: a drain of one message, then a
+    post at once, would cost a post per two messages and save no crossing.)
+    Order is kept: nothing is delivered directly while
     messages are held, and ``error``/``close`` hand over what is held before
     they are called. Only ``event.data`` crosses (DESIGN.md section 5).
     """

@@ -21,8 +21,9 @@ Design notes (DESIGN.md section 5):
   alive.
 * ``onmessage`` is a small JS function (:func:`pyfritz._js.hold_messages`)
   that passes ``event.data`` only (no event object crosses): a message at
-  once unless a drain task is posted (the eighth one since the last drain
-  posts it), the messages that arrive before that task as one batch, so a
+  once unless a drain task is posted (the ``DIRECT_MESSAGES``-th one since
+  the last drain posts it, or the first one after a drain that carried a
+  batch), the messages that arrive before that task as one batch, so a
   burst enters Python once per batch, not per message. Each is pushed
   synchronously into :attr:`Session.messages`, in order, so sync collectors
   run inside that call; tasks the call woke (``async for``, a future a

@@ -187,20 +187,23 @@ def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
     """The fake of ``_js.hold_messages``' JS function: the same rules, in Python.
 
     A message goes to ``message(data)`` at once unless a drain task is
-    posted; the ``every``-th one since the last drain posts one (kept in
-    ``owner.tasks`` until :meth:`FakeJs.run_tasks`); the messages that arrive
-    meanwhile are held and handed over as ``message(list, True)`` by the
-    drain, or by an error or close event first.
+    posted; the ``every``-th one since the last drain (the first one after a
+    drain that carried two or more) posts one (kept in ``owner.tasks`` until
+    :meth:`FakeJs.run_tasks`); the messages that arrive meanwhile are held and
+    handed over as ``message(list, True)`` by the drain, or by an error or
+    close event first.
     """
 
     def hold(ws: FakeWebSocket, message: Any, close: Any, error: Any, every: int) -> Any:
         held: list[Any] | None = None
         direct = 0
+        budget = every
         detached = False
 
         def drain() -> None:
-            nonlocal held, direct
+            nonlocal held, direct, budget
             items, held, direct = held, None, 0
+            budget = 1 if items is not None and len(items) > 1 else every
             if items and not detached:
                 message(list(items), True)
 
@@ -210,7 +213,7 @@ def _hold_messages(owner: FakeJs) -> Callable[..., Any]:
                 held.append(event.data)
                 return
             direct += 1
-            if direct < every:
+            if direct < budget:
                 message(event.data)
             else:
                 held = []

@@ -299,6 +299,32 @@ async def test_a_burst_is_delivered_message_by_message_until_a_drain_is_posted_t
     assert seen == [*first, binary, "c", "d", "e"]
 
 
+async def test_after_a_drain_of_two_or_more_the_next_message_posts_the_next_drain_at_once(
+    fake_js: FakeJs,
+) -> None:
+    # A burst under way: one direct crossing per batch, not DIRECT_MESSAGES.
+    session = opened(fake_js)
+    seen: list[str] = []
+    session.messages.body.handled_by(seen.append)
+    every = _js.DIRECT_MESSAGES
+    first = [f"m{i}" for i in range(every)]
+    fake_js.socket.fire_burst(*first, "a", "b")
+    fake_js.run_tasks()  # a drain of two: a burst is under way
+    assert seen == [*first, "a", "b"]
+    fake_js.socket.fire_burst("c", "d", "e", "f")
+    assert seen[-1] == "c" and len(fake_js.tasks) == 1  # "c" at once; it posted the drain
+    fake_js.run_tasks()  # a drain of three: still a burst
+    assert seen == [*first, "a", "b", "c", "d", "e", "f"]
+    fake_js.socket.fire_message("g")  # posts the next drain, which carries nothing
+    fake_js.run_tasks()
+    posted = []
+    for i in range(every):  # the burst is over: every-th message posts again
+        fake_js.socket.fire_message(f"reply {i}")
+        assert seen[-1] == f"reply {i}"
+        posted.append(len(fake_js.tasks))
+    assert posted == [0] * (every - 1) + [1]
+
+
 async def test_sequential_round_trips_post_a_drain_task_once_per_direct_messages(
     fake_js: FakeJs,
 ) -> None:
