@@ -65,8 +65,15 @@ _scheduled = False
 _calls = 0
 # The loop patched by install() and its own call_soon.
 _installed: tuple[asyncio.AbstractEventLoop, Callable[..., asyncio.Handle]] | None = None
-# The installed loop's claim of the running loop (see install), looked up once.
-_claim: Callable[[], object] | None = None
+# The loop whose claim of the running loop a wake-up repeats (see install).
+_claim: asyncio.AbstractEventLoop | None = None
+# Whether the installed loop was in debug mode (then handles are made as asyncio makes them).
+_debug = False
+
+_get_running_loop = asyncio.events._get_running_loop
+_set_running_loop = asyncio.events._set_running_loop
+_new_handle = object.__new__
+_copy_context = contextvars.copy_context
 
 
 def _schedule() -> None:
@@ -82,8 +89,8 @@ def _drain() -> None:
     if _installed is None:
         return
     loop, call_soon = _installed
-    if _claim is not None:
-        _claim()
+    if _claim is not None and _get_running_loop() is not _claim:
+        _set_running_loop(_claim)
     while _first:
         fn = _first.popleft()
         try:
@@ -97,14 +104,32 @@ def _run_pending(call_soon: Callable[..., asyncio.Handle]) -> None:
     for _ in range(_MAX_DRAIN):
         if not _pending:
             return
-        handle = _pending.popleft()
+        handle: Any = _pending.popleft()  # (its private slots: not in typeshed)
         if not handle._cancelled:  # (not cancelled(): one frame less per wake-up)
-            handle._run()  # as the loop runs a handle: errors go to its exception handler
+            # handle._run(), inlined (one frame less per wake-up): errors go to
+            # the loop's exception handler, as when the loop runs a handle.
+            try:
+                handle._context.run(handle._callback, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _failed(handle, exc)
     # Still more: hand the rest to the event loop, so the browser gets a turn.
     while _pending:
         handle = _pending.popleft()
         if not handle.cancelled():
             call_soon(handle._run)
+
+
+def _failed(handle: Any, exc: BaseException) -> None:
+    """Report a wake-up that raised, as ``Handle._run`` does."""
+    handle._loop.call_exception_handler(
+        {
+            "message": f"Exception in callback {handle._callback!r}",
+            "exception": exc,
+            "handle": handle,
+        }
+    )
 
 
 def begin_call() -> None:
@@ -131,8 +156,8 @@ def end_call() -> None:
     try:
         if _calls == 1 and _pending and not _first and _installed is not None:
             call_soon = _installed[1]
-            if _claim is not None:
-                _claim()
+            if _claim is not None and _get_running_loop() is not _claim:
+                _set_running_loop(_claim)
             # Still counted as inside the call: the wake-ups these steps make
             # join this drain rather than a microtask of their own.
             _run_pending(call_soon)
@@ -166,7 +191,7 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
         ...
         _wakeup.uninstall()
     """
-    global _installed, _claim
+    global _installed, _claim, _debug
     loop = _loop() if loop is None else loop
     if _installed is not None:
         if _installed[0] is loop:
@@ -184,19 +209,36 @@ def install(loop: asyncio.AbstractEventLoop | None = None) -> None:
         # (WebLoop.create_future adds one), which would otherwise cost a loop task.
         if not (len(args) == 1 and isinstance(args[0], asyncio.Future) and args[0].done()):
             return call_soon(callback, *args, context=context)
-        handle = asyncio.Handle(callback, args, loop, context)
+        handle: Any
+        if _debug:
+            handle = asyncio.Handle(callback, args, loop, context)
+        else:
+            # What Handle.__init__ sets, without its frame and its loop.get_debug()
+            # call (a Python frame more in Pyodide): twice per reply a future
+            # from loop.create_future() wakes (the task and Pyodide's bookkeeping).
+            handle = _new_handle(asyncio.Handle)
+            handle._context = _copy_context() if context is None else context
+            handle._loop = loop
+            handle._callback = callback
+            handle._args = args
+            handle._cancelled = False
+            handle._repr = None
+            handle._source_traceback = None
         _pending.append(handle)
         if not _calls:  # else end_call() runs it
             _schedule()
-        return handle
+        made: asyncio.Handle = handle
+        return made
 
     # An attribute of this loop object only: asyncio's futures look call_soon
     # up on their loop, so every future of this loop takes this path.
     loop.call_soon = call_soon_or_wake  # type: ignore[method-assign,assignment]
     _installed = (loop, call_soon)
     # Pyodide's own handles claim the running loop first (with JSPI each call
-    # from JS may run on a thread state of its own); a task step needs it.
-    _claim = getattr(loop, "_install_running_loop", None)
+    # from JS may run on a thread state of its own); a task step needs it. The
+    # wake-ups repeat that claim (WebLoop._install_running_loop) without its frame.
+    _claim = loop if hasattr(loop, "_install_running_loop") else None
+    _debug = loop.get_debug()
 
 
 def uninstall() -> None:
