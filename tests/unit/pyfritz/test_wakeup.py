@@ -289,3 +289,18 @@ async def test_tasks_woken_at_the_end_of_a_call_wake_each_other_in_the_same_drai
 
     loop.call_soon(event)
     await asyncio.wait_for(asyncio.gather(relay, last), 5)
+
+
+def test_pyodides_loop_makes_its_futures_without_the_in_progress_count() -> None:
+    # WebLoop.create_future adds a done callback that counts the future out:
+    # a second wake-up for every future a reply completes.
+    from pyodide.webloop import PyodideFuture
+
+    loop = asyncio.new_event_loop()
+    try:
+        _wakeup._uncounted_futures(loop)
+        future = loop.create_future()
+        assert type(future) is PyodideFuture and future.get_loop() is loop
+        assert not future._callbacks  # no done callback
+    finally:
+        loop.close()
