@@ -241,8 +241,12 @@ def run(browser: Browser) -> dict[str, Any]:
             "samples": imports,
         }
     )
-    load = [round(x, 2) for x in os.getloadavg()]
+    load_average = [round(x, 2) for x in os.getloadavg()]
     # Whether pkg/app.zip carried the modules' bytecode (it needs Node.js).
     shipped = "yes" if bytecode.unavailable is None else f"no: {bytecode.unavailable}"
-    environment = {"rounds": ROUNDS, "load average": load, "bytecode in pkg/app.zip": shipped}
+    environment = {
+        "rounds": ROUNDS,
+        "load average": load_average,
+        "bytecode in pkg/app.zip": shipped,
+    }
     return {"environment": environment, "metrics": metrics}
