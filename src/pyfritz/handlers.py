@@ -240,3 +240,12 @@ def _takes_action(fn: Callable[..., Any], *, skip: int = 0) -> bool:
 
 def _name_of(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+def _replace(_value: Any, action: Any) -> Any:
+    """The update function of ``store.update``: the action is the new value.
+
+    :meth:`pyfritz.update_queue.UpdateQueue._apply_now` applies it without
+    calling it (``store.update(x)`` on an idle root is the usual edit).
+    """
+    return action

@@ -44,7 +44,16 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast
 
 from ._parts import MISSING, PartFlow, Routes, Upstream
 from .errors import LensError
-from .handlers import Handler, HandlerMethod, Result, UpdateFn, _name_of, _takes_action, handler
+from .handlers import (
+    Handler,
+    HandlerMethod,
+    Result,
+    UpdateFn,
+    _name_of,
+    _replace,
+    _takes_action,
+    handler,
+)
 from .hot import SharedFlow, StateFlow
 from .lenses import Lens, _ById, by_id, field_lens
 from .messages import Message
@@ -455,10 +464,6 @@ class SubStore(Store[T]):
 async def _set_when_done(lens: Lens[Any, T], root_value: Any, pending: Awaitable[T]) -> Any:
     # Nothing else is applied while this job awaits, so root_value is still current.
     return lens.set(root_value, await pending)
-
-
-def _replace(_value: Any, action: Any) -> Any:
-    return action
 
 
 class _Route:

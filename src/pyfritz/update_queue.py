@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Awaitable
 from typing import Any, Generic, TypeVar
 
-from .handlers import Handler, UpdateFn, _Job
+from .handlers import Handler, UpdateFn, _Job, _replace
 from .hot import MutableSharedFlow, MutableStateFlow
 from .reporting import report
 from .sinks import _PLAIN, _awaitable, _awaitable_slow
@@ -67,7 +67,8 @@ class UpdateQueue(Generic[T]):
         handed_off = False
         try:
             try:
-                result = fn(self._state._value, action)
+                # store.update(x) needs no call: its function returns the action.
+                result = action if fn is _replace else fn(self._state._value, action)
             except Exception as exc:
                 self._fail(exc, (fn, action, None, source))
             else:
