@@ -100,3 +100,32 @@ export function rawDispatch(n) {
   dispatch(ws, n);
   return ((performance.now() - start) * 1000) / n;
 }
+
+/** µs per message when `ws.onmessage` is called once per browser task, `n` times (no network).
+ *
+ * Each call runs in a task of its own (`scheduler.postTask`, so a task the
+ * handler posts runs before the next call), timed around the call alone: the
+ * cost of a lone message, as in a round trip, without the network.
+ */
+export function lone(ws, n) {
+  const handler = ws.onmessage;
+  return new Promise((resolve) => {
+    let i = 0;
+    let total = 0;
+    const step = () => {
+      const started = performance.now();
+      handler({ data: "m" + i });
+      total += performance.now() - started;
+      if (++i < n) scheduler.postTask(step);
+      else resolve((total * 1000) / n);
+    };
+    scheduler.postTask(step);
+  });
+}
+
+/** A stand-in socket whose `onmessage` does what the raw JS burst handler does. */
+export function rawHandler() {
+  let count = 0;
+  let last = "";
+  return { onmessage: (event) => { last = event.data; count += 1; } };
+}

@@ -319,6 +319,88 @@ async def pyfritz_dispatch(lib):
     return cost
 
 
+# -- lone messages without the network: JS calls onmessage once per task --------------
+
+LONE = 1_000
+
+
+async def raw_lone(lib):
+    return await lib.lone(lib.rawHandler(), LONE)
+
+
+async def python_lone(lib):
+    """The floor: JS calls a bare Python function with ``event.data``."""
+    state = {"count": 0, "last": None}
+    proxy = create_proxy(dispatch_counter(state))
+    target = js.Object.new()
+    lib.onData(target, proxy)
+    cost = await lib.lone(target, LONE)
+    proxy.destroy()
+    return cost
+
+
+async def pyfritz_lone(lib):
+    async with websocket(ECHO_URL).connect() as session:
+        state = {"count": 0, "last": None}
+        task = session.messages.body.on_each(dispatch_counter(state)).watch()
+        # The browser WebSocket is private; the bench reaches in to call its onmessage.
+        cost = await lib.lone(session._ws, LONE)
+        task.cancel()
+    return cost
+
+
+async def pyfritz_future_lone(lib):
+    """Each message completes the future a coroutine awaits; it makes the next one."""
+    async with websocket(ECHO_URL).connect() as session:
+        loop = asyncio.get_running_loop()
+        pending = [loop.create_future()]
+
+        def on_reply(text):
+            future = pending[0]
+            if not future.done():
+                future.set_result(text)
+
+        task = session.messages.body.on_each(on_reply).watch()
+
+        async def awaiting():
+            while True:
+                await pending[0]
+                pending[0] = loop.create_future()
+
+        waiter = asyncio.ensure_future(awaiting())
+        await asyncio.sleep(0)  # the coroutine awaits its first future
+        cost = await lib.lone(session._ws, LONE)
+        waiter.cancel()
+        task.cancel()
+    return cost
+
+
+async def pyfritz_anext_lone(lib):
+    """Each message wakes a coroutine awaiting ``anext()`` of the messages' iterator."""
+    async with websocket(ECHO_URL).connect() as session:
+        replies = aiter(session.messages.body)
+
+        async def awaiting():
+            while True:
+                await anext(replies)
+
+        waiter = asyncio.ensure_future(awaiting())
+        await asyncio.sleep(0)  # the coroutine subscribes and awaits
+        cost = await lib.lone(session._ws, LONE)
+        waiter.cancel()
+        await replies.aclose()
+    return cost
+
+
+LONES = {
+    "raw JS onmessage": raw_lone,
+    "Python onmessage (floor)": python_lone,
+    "pyfritz on_each (sync)": pyfritz_lone,
+    "pyfritz future from on_each": pyfritz_future_lone,
+    "pyfritz await anext()": pyfritz_anext_lone,
+}
+LONE_ROUNDS = 10
+
 BURSTS = {
     "raw JS onmessage": raw_burst,
     "pyscript.WebSocket": pyscript_burst,
@@ -350,11 +432,13 @@ def status(text):
 
 async def measure(lib, only=""):
     """Every metric; ``only="trips"`` just the round trips and request/responses, ``only="burst"``
-    just the bursts and handler costs (A/B runs)."""
+    just the bursts and handler costs (A/B runs); ``only="lone"`` just the cost of lone
+    messages without the network (not part of a full run)."""
     bursts = {name: [] for name in BURSTS}
     trips = {name: [] for name in TRIP_VARIANTS}
     requests = {name: [] for name in REQUESTS}
     dispatches = {name: [] for name in DISPATCHES}
+    lones = {name: [] for name in LONES}
     plan = [
         (ROUNDS, ((BURSTS, bursts), (DISPATCHES, dispatches))),
         (TRIP_ROUNDS, ((TRIP_VARIANTS, trips), (REQUESTS, requests))),
@@ -363,6 +447,8 @@ async def measure(lib, only=""):
         del plan[0]
     elif only == "burst":
         del plan[1]
+    elif only == "lone":
+        plan = [(LONE_ROUNDS, ((LONES, lones),))]
     for rounds, groups in plan:
         for round_ in range(rounds + 1):
             for variants, samples in groups:
@@ -376,7 +462,7 @@ async def measure(lib, only=""):
                             samples[name].extend(value)
                         else:
                             samples[name].append(value)
-    return {
+    result = {
         "environment": {
             "userAgent": str(window.navigator.userAgent),
             "crossOriginIsolated": bool(window.crossOriginIsolated),
@@ -415,8 +501,21 @@ async def measure(lib, only=""):
                 "baseline": "raw JS onmessage",
                 "samples": dispatches,
             },
+            {
+                "label": f"lone message: onmessage once per task, {LONE:,} times (no network)",
+                "unit": "µs/message",
+                "better": "lower",
+                "baseline": "raw JS onmessage",
+                "samples": lones,
+                "note": "Only with `?only=lone`. Each call is timed alone, in a task of its "
+                "own: what a round trip's reply costs the main thread in its handler. The future "
+                "and `anext()` rows include the woken coroutine's step (run at the call's end).",
+            },
         ],
     }
+    # The metrics a run measured (``only=`` leaves the others without samples).
+    result["metrics"] = [metric for metric in result["metrics"] if all(metric["samples"].values())]
+    return result
 
 
 def publish(element_id, text):
