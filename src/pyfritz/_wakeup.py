@@ -78,6 +78,7 @@ _get_running_loop = asyncio.events._get_running_loop
 _set_running_loop = asyncio.events._set_running_loop
 _new_handle = object.__new__
 _copy_context = contextvars.copy_context
+_current_task = asyncio.current_task
 
 
 def _schedule() -> None:
@@ -154,11 +155,21 @@ def end_call() -> None:
     this call anyway. They run once every sync collector of the event is
     done, outside any task, as from the microtask. Not when a clean-up
     (:func:`after_this_call`) is queued: it must run after the JS call
-    returns and before any woken task, so the microtask runs both.
+    returns and before any woken task, so the microtask runs both. Not when
+    the call came from inside a running task either (JS dispatching an event
+    synchronously, e.g. ``dispatchEvent`` on the socket from a coroutine): a
+    task cannot be stepped inside another, so the microtask runs them, once
+    that task's step has returned to the browser.
     """
     global _calls
     try:
-        if _calls == 1 and _pending and not _first and _installed is not None:
+        if (
+            _calls == 1
+            and _pending
+            and not _first
+            and _installed is not None
+            and _current_task(_installed[0]) is None
+        ):
             call_soon = _installed[1]
             if _claim is not None and _get_running_loop() is not _claim:
                 _set_running_loop(_claim)

@@ -291,6 +291,30 @@ async def test_tasks_woken_at_the_end_of_a_call_wake_each_other_in_the_same_drai
     await asyncio.wait_for(asyncio.gather(relay, last), 5)
 
 
+async def test_a_marked_call_made_from_inside_a_task_leaves_the_wake_ups_to_the_microtask(
+    fake_js: FakeJs,
+) -> None:
+    # JS may dispatch an event synchronously while a task runs (dispatchEvent
+    # from a coroutine): the woken task cannot be stepped inside that task.
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    order: list[str] = []
+    task = await waiting(future, order, "resumed")
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+
+    async def dispatching() -> None:
+        with marked_call():
+            future.set_result(None)
+        assert order == [] and len(fake_js.microtasks) == 1
+        order.append("dispatcher done")
+
+    await asyncio.create_task(dispatching())
+    await asyncio.wait_for(task, 5)
+    assert order == ["dispatcher done", "resumed"]
+    assert errors == []
+
+
 def test_pyodides_loop_makes_its_futures_without_the_in_progress_count() -> None:
     # WebLoop.create_future adds a done callback that counts the future out:
     # a second wake-up for every future a reply completes.
