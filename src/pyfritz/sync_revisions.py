@@ -180,8 +180,13 @@ class _RevisionSync(Sync[T]):
         self._written = server
         return server  # type: ignore[no-any-return]
 
-    def _settle(self) -> None:
-        """Once nothing of ours is in flight, the store takes the server's last value."""
+    def _settle(self, was: SyncStatus | None = None) -> None:
+        """Once nothing of ours is in flight, the store takes the server's last value.
+
+        ``was``: the status before the state frame that led here; when it was
+        ``"synced"`` and nothing that decides the status changed, the status is
+        not worked out again (whatever changed it meanwhile called ``_show``).
+        """
         if self._in_flight is None and not self._dirty and self._server is not _NONE:
             root = self._root
             if root is None or root._running or root._queue:
@@ -193,6 +198,8 @@ class _RevisionSync(Sync[T]):
                 if root._state._value is not server:
                     self._written = server
                     root._set_now(server)
+            if was == "synced" and self._in_flight is None and not self._dirty:
+                return
         self._show()
 
     def _show(self) -> None:
@@ -259,7 +266,7 @@ class _RevisionSync(Sync[T]):
             self._on_snapshot(value)
             return
         # A state: every change another client makes (and every ack) comes
-        # this way, so the state's handling and _settle are inlined here.
+        # this way, so the state's handling is inlined here.
         self._server = value
         in_flight = self._in_flight
         if in_flight is not None:
@@ -270,18 +277,7 @@ class _RevisionSync(Sync[T]):
                 if self._dirty:
                     self._flush()  # the changes coalesced meanwhile go next
                     return
-        if self._in_flight is None and not self._dirty:
-            root = self._root
-            if root is None or root._running or root._queue:
-                self._take()  # decided when it runs, after the updates before it
-            elif not self._stopped and root._state._value is not value:
-                self._written = value
-                root._set_now(value)
-            if was == "synced" and self._in_flight is None and not self._dirty:
-                # Synced before and nothing that decides the status changed
-                # (whatever changed it meanwhile called _show itself).
-                return
-        self._show()
+        self._settle(was)
 
     def _on_snapshot(self, value: Any) -> None:
         self._joined = True
