@@ -257,20 +257,23 @@ def raw_keyed(lib):
     return times
 
 
-def pyfritz_first_renders():
-    """ms of 20 first renders of 1,000 keyed rows (``profile=first``: what the target times)."""
-    rows = rows_initial()
-    elapsed = 0
-    for _ in range(20):
-        store = RootStore([])
-        mount = render("#app", lambda: ul_with_rows(store))  # noqa: B023 -- runs at once
-        listing = document.querySelector("#app ul")
-        start = now()
-        store.update(rows)
-        _ = listing.offsetHeight
-        elapsed += now() - start
-        mount.unmount()  # one DOM call: next to nothing in the profile
+def pyfritz_first_render(rows):
+    """ms of one first render of ``rows`` by render_each, layout forced (what the target times)."""
+    store = RootStore([])
+    mount = render("#app", lambda: ul_with_rows(store))
+    listing = document.querySelector("#app ul")
+    start = now()
+    store.update(rows)
+    _ = listing.offsetHeight
+    elapsed = now() - start
+    mount.unmount()  # one DOM call: next to nothing in the profile
     return elapsed
+
+
+def pyfritz_first_renders():
+    """ms of 20 first renders of 1,000 keyed rows (``profile=first``)."""
+    rows = rows_initial()
+    return sum(pyfritz_first_render(rows) for _ in range(20))
 
 
 def raw_first_renders(lib):
@@ -280,7 +283,79 @@ def raw_first_renders(lib):
     return sum(lib.rebuild(listing, rows) for _ in range(20))
 
 
+def first_render_ratios(lib, rounds=15):
+    """Medians of ``rounds`` interleaved first renders: pyfritz / raw JS, floor / raw JS, their ms.
+
+    One render of each variant per round (raw JS, the one-call Python loop,
+    pyfritz), so the page's load hits all three alike (``profile=ratio``).
+    """
+    rows = rows_initial()
+    raw_rows = to_js([list(row) for row in rows])
+    times = {"raw": [], "floor": [], "pyfritz": []}
+    for _ in range(rounds):
+        times["raw"].append(lib.rebuild(fresh_list(), raw_rows))
+        times["floor"].append(python_builds_rows_in_one_call())
+        times["pyfritz"].append(pyfritz_first_render(rows))
+    median = {name: sorted(ms)[len(ms) // 2] for name, ms in times.items()}
+    return [
+        round(median["pyfritz"] / median["raw"], 3),
+        round(median["floor"] / median["raw"], 3),
+        *(round(median[name], 2) for name in ("raw", "floor", "pyfritz")),
+    ]
+
+
+def first_render_split(lib, rounds=15):
+    """Medians (ms) of a first render's parts: Python before the JS call, the call, layout.
+
+    For pyfritz (the builder of pyfritz._batch timed through a wrapper) and
+    for the one-call Python loop, interleaved (``profile=split``).
+    """
+    from pyfritz import _batch
+
+    build = _batch._elements()
+    marks = []
+
+    def timed(*args):
+        marks.append(now())
+        nodes = build(*args)
+        marks.append(now())
+        return nodes
+
+    rows = rows_initial()
+    parts = {"pyfritz": [], "floor": []}
+    for _ in range(rounds):
+        store = RootStore([])
+        mount = render("#app", lambda: ul_with_rows(store))  # noqa: B023 -- runs at once
+        listing = document.querySelector("#app ul")
+        marks.clear()
+        _batch._builder = timed
+        start = now()
+        store.update(rows)
+        done = now()
+        _ = listing.offsetHeight
+        laid = now()
+        _batch._builder = build
+        parts["pyfritz"].append((marks[0] - start, marks[1] - marks[0], laid - done))
+        mount.unmount()
+        listing = fresh_list()
+        end = document.createComment("")
+        listing.append(end)
+        start = now()
+        spec = "\x1e".join([f"-1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
+        marks.clear()
+        timed(spec, None, [], end)
+        done = now()
+        _ = listing.offsetHeight
+        parts["floor"].append((marks[0] - start, marks[1] - marks[0], now() - done))
+    return {
+        name: [round(sorted(part)[len(part) // 2], 2) for part in zip(*values, strict=True)]
+        for name, values in parts.items()
+    }
+
+
 PROFILES = {
+    "split": first_render_split,
+    "ratio": first_render_ratios,
     "first": lambda lib: pyfritz_first_renders(),
     "first-raw": raw_first_renders,
     "first-floor": lambda lib: sum(python_builds_rows_one_call() for _ in range(20)),
@@ -292,12 +367,16 @@ PROFILES = {
 
 
 async def profile(name):
-    """``?profile=first|first-raw|first-floor(-all)|render|adds|floor``, for ``bench.profile``.
+    """``?profile=first|first-raw|first-floor(-all)|ratio|split|render|adds|floor`` (bench.profile).
 
     Repeats of one variant: one warm-up run, then ``<body data-ready>``; the
     driver starts the profiler and resolves ``window.profileGo``; five runs
     follow. ``first*``: 20 first renders of 1,000 rows each, by pyfritz, by
     the raw JS baseline, by the Python loop with one JS call per row.
+    ``ratio``: each run is [pyfritz / raw JS, one-call floor / raw JS, then
+    raw, floor, pyfritz in ms], the medians of 15 interleaved first renders
+    (an A/B of pyfritz's code under the machine's load: compare runs of this
+    mode, not times). ``split``: where a first render's time goes.
     """
     lib = await js.eval(f"import('{window.location.origin}/bench_dom.js')")
     run = PROFILES[name]

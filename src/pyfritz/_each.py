@@ -79,7 +79,12 @@ class _Row(_Scope):
     __slots__ = ("_node", "value")
 
     def __init__(self, value: Any) -> None:
-        super().__init__(None)
+        # _Scope.__init__ without a parent, inlined (a first render makes a
+        # thousand rows); whoever makes rows counts them in _mount._live_scopes.
+        self._cleanups: list[Callable[[], object]] | None = None
+        self._children: dict[_Scope, None] | None = None
+        self._parent = None
+        self.disposed = False
         self._node: Any = None  # or a recorded element (_Pending): made by the run's one JS call
         self.value = value
 
@@ -236,6 +241,7 @@ class _Rows:
         saved, depth = _mount._scope, len(_parents)
         _parents.append(slot)
         inner = depth + 1
+        _mount._live_scopes += len(keys)  # the rows made below (_Row counts none)
         try:
             for index, key, value in zip(count(head), keys, values, strict=False):
                 row = _mount._scope = _Row(value)
@@ -275,6 +281,7 @@ class _Rows:
         report(exc, f"pyfritz.dom: render_each item {key!r}")
         row.dispose()
         failed = _Row(row.value)
+        _mount._live_scopes += 1
         failed._node = _doc().createComment(f"render_each: item {key!r} failed")
         return failed
 
@@ -291,6 +298,7 @@ class _Rows:
 
     def _row(self, key: Hashable, value: Any, index: int | None = None) -> _Row:
         row = _Row(value)
+        _mount._live_scopes += 1
         slot = _Slot()
         store = self._store
         arg: Any

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 # The mount layer: its public names are re-exported, the underscored ones are
@@ -160,11 +159,18 @@ def _attr_name(key: str) -> str:
             # setAttribute may refuse it: such an element is made at once, so
             # the error is raised where the row function made it.
             _UNSAFE_NAMES.add(name)
+        else:
+            _RECORDED[key] = name
     return name
 
 
 _ATTR_NAMES: dict[str, str] = {}
 _UNSAFE_NAMES: set[str] = set()
+# Keywords whose string value a tag function records as the attribute named
+# here without going through _make (see _factory): safe names seen so far,
+# and the named arguments that are plain attributes when given a string.
+# Never value/checked/disabled/unsafe_html/bind (properties and bindings).
+_RECORDED: dict[str, str] = {"id": "id", "classes": "class", "style": "style"}
 # Names every engine's setAttribute takes (XML names without a colon).
 _SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
@@ -278,9 +284,9 @@ def _make(
     bind: Store[Any] | None = None,
     **attrs: Attr,
 ) -> Element:
-    # Every tag function is this function with its name bound (functools.partial:
-    # no Python frame in between). It runs once per element of every row of a
-    # keyed list, hence inlined throughout (issue 13).
+    # Every tag function records the simplest elements of new keyed rows
+    # itself and calls this for the rest (see _factory). It runs once per
+    # element of many rows of a keyed list, hence inlined throughout (issue 13).
     scope = _mount._scope
     if scope is None or not _parents:
         raise RuntimeError(_OUTSIDE_RENDER)
@@ -541,8 +547,46 @@ _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
 
 
 def _factory(name: str) -> ElementFactory:
-    make = partial(_make, name)
-    make.__name__ = make.__qualname__ = name if name != "input" else "input_"  # type: ignore[attr-defined]
+    def make(*children: Text, **attrs: Any) -> Element:
+        # The element of a new keyed row, with at most one text and string
+        # attributes, is recorded here in the fewest steps a Python call can
+        # take (a first render makes a thousand; issue 13): a plain
+        # ``*children, **attrs`` signature binds in a third of the time of
+        # _make's keyword-only one, and this path needs none of _make's
+        # checks. Anything else goes to _make, which records or makes it.
+        if _parents and (not children or (len(children) == 1 and type(children[0]) is str)):
+            parent = _parents[-1]
+            kind = type(parent)
+            chunk: Any = None
+            if kind is _Slot:
+                batch = parent.batch
+                if batch is not None:
+                    chunk = batch.chunk
+                    at = "-1"
+            elif kind is Element:
+                chunk = parent._node
+                if type(chunk) is not _Chunk or chunk.nodes is not None:
+                    chunk = None  # the parent is made already
+                else:
+                    at = str(parent._index)
+            scope = _mount._scope
+            if chunk is not None and scope is not None:
+                record = [at, name, children[0] if children else ""]
+                for key, attr in attrs.items():
+                    attr_name = _RECORDED.get(key)
+                    if attr_name is None or type(attr) is not str:
+                        break
+                    record += (attr_name, attr)
+                else:
+                    records = chunk.records
+                    element = Element(chunk, scope, len(records))
+                    records.append(record)
+                    if kind is _Slot:
+                        parent.nodes.append(element)
+                    return element
+        return _make(name, *children, **attrs)
+
+    make.__name__ = make.__qualname__ = name if name != "input" else "input_"
     make.__doc__ = f"Make a ``<{name}>`` element in the current parent (see the module docs)."
     return cast(ElementFactory, make)
 

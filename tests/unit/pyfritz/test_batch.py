@@ -14,7 +14,18 @@ from fakes import fake_dom, fake_js
 from fakes.fake_dom import FakeDocument, FakeNode
 
 from pyfritz import dom, flows
-from pyfritz.dom import div, li, live_listeners, live_scopes, render, render_each, span, text, ul
+from pyfritz.dom import (
+    div,
+    input_,
+    li,
+    live_listeners,
+    live_scopes,
+    render,
+    render_each,
+    span,
+    text,
+    ul,
+)
 from pyfritz.flows import MutableStateFlow
 from pyfritz.store import RootStore, SubStore
 
@@ -287,3 +298,37 @@ def test_rows_made_at_once_are_inserted_in_one_call_without_the_builder(
     assert (document.build_calls, document.insert_calls) == (0, 2)
     assert [node.children[0].data for node in listing(document).children[:-1]] == list("abc")
     mount.unmount()
+
+
+def test_a_property_keyword_in_a_recorded_row_sets_the_property_not_an_attribute(
+    document: FakeDocument,
+) -> None:
+    # Tag functions record string keywords themselves; disabled= is a property.
+    def row(key: str) -> None:
+        with li(data_key=key):
+            input_(disabled=True, data_k=key)
+            span(key, id=f"s{key}", style="color: red")
+
+    mount = render("#app", lambda: each(MutableStateFlow(["a", "b"]), row))
+    rows = listing(document).children[:-1]
+    assert [(node.children[0].disabled, node.children[0].attributes) for node in rows] == [
+        (True, {"data-k": "a"}),
+        (True, {"data-k": "b"}),
+    ]
+    assert [shape(node.children[1]) for node in rows] == [
+        ("span", {"id": f"s{key}", "style": "color: red"}, key) for key in "ab"
+    ]
+    mount.unmount()
+
+
+def test_rows_of_a_first_render_are_counted_as_live_scopes_until_unmounted(
+    document: FakeDocument,
+) -> None:
+    scopes = live_scopes()
+    items = MutableStateFlow(["a", "b", "c"])
+    mount = render("#app", lambda: each(items, lambda key: li(key)))
+    assert live_scopes() == scopes + 1 + 3  # the mount and one per row
+    items.value = ["a", "c"]
+    assert live_scopes() == scopes + 1 + 2
+    mount.unmount()
+    assert live_scopes() == scopes
