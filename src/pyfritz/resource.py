@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .errors import DecodeError
 from .json_codec import JsonCodec, JsonValue, _dumps, _type_name
-from .messages import Message, Validator, run_validator
+
+if TYPE_CHECKING:  # messages loads when a validator runs: most pages never define one
+    from .messages import Message, Validator
 
 __all__ = ["Codec", "JsonCodec", "JsonValue", "Resource", "unique_id"]
 
@@ -129,6 +131,8 @@ class Resource(Generic[T]):
         """
         if self.validator is None:
             return ()
+        from .messages import run_validator
+
         return run_validator(self.validator, value)
 
     def encode(self, value: T) -> str:

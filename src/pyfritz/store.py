@@ -56,12 +56,12 @@ from .handlers import (
 )
 from .hot import SharedFlow, StateFlow
 from .lenses import Lens, _ById, by_id, field_lens
-from .messages import Message
 from .operators import Flow
 from .sinks import Sink, Unsubscribe, _awaitable
 from .update_queue import UpdateQueue
 
 if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
+    from .messages import Message
     from .resource import Resource
 
 __all__ = ["Handler", "HandlerMethod", "RootStore", "Store", "SubStore", "SyncHandle", "handler"]

@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from .errors import SyncError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
-from .messages import Message, has_errors
 from .operators import Flow
 from .reporting import report
 from .resource import Resource
 from .retry import Reconnect
 from .sinks import Sink
 from .store import Store
+
+if TYPE_CHECKING:  # messages loads when a validator runs: most pages never define one
+    from .messages import Message
 
 __all__ = [
     "SYNC_RECONNECT",
@@ -340,6 +342,8 @@ class Sync(Generic[T]):
         if value is not self._checked:
             self._checked = value
             self._messages.value = self.resource.validate(value)
+        from .messages import has_errors
+
         return has_errors(self._messages.value)
 
     def _write(self, value: T) -> None:

@@ -11,11 +11,10 @@ and why they converge: :mod:`pyfritz.sync`.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
 from .json_codec import _dumps
-from .messages import Message
 from .reporting import report
 from .resource import Resource
 from .retry import Reconnect
@@ -31,6 +30,9 @@ from .sync_handle import (
     _attach,
     _check_id,
 )
+
+if TYPE_CHECKING:  # messages loads when the server refuses a put with messages
+    from .messages import Message
 
 __all__: list[str] = []
 
@@ -386,6 +388,8 @@ def _messages_of(raw: object) -> tuple[Message, ...]:
     """The validation messages of a refusal (the server's, in its ``messages`` field)."""
     if not isinstance(raw, list):
         return ()
+    from .messages import Message
+
     messages: list[Message] = []
     for item in raw[:100]:  # bounded: a refusal is not a place for megabytes
         try:

@@ -112,6 +112,22 @@ def test_import_pyfritz_loads_only_the_exceptions_until_a_name_is_used() -> None
     assert _fresh(code) == "[]"  # a page without sockets compiles none of them
 
 
+def test_a_synced_store_without_a_validator_does_not_load_messages() -> None:
+    # `messages` (its Message dataclass) loads when a validator runs or the
+    # server refuses a put with messages, not when a page starts (issue 13).
+    code = (
+        "import sys; from pyfritz import Resource, RootStore, websocket; import pyfritz.dom; "
+        "print('pyfritz.messages' in sys.modules)"
+    )
+    assert _fresh(code) == "False"
+    code = (
+        "import sys; from pyfritz import Resource; "
+        "r = Resource(str, id=str, empty='', validate=lambda v: []); r.validate('x'); "
+        "print('pyfritz.messages' in sys.modules)"
+    )
+    assert _fresh(code) == "True"
+
+
 def test_names_shared_with_submodules_stay_the_public_ones() -> None:
     code = (
         "import pyfritz.websocket, pyfritz.errors, pyfritz.flows; "
