@@ -53,7 +53,6 @@ is alive, for leak tests.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -155,7 +154,7 @@ def _attr_name(key: str) -> str:
     name = _ATTR_NAMES.get(key)
     if name is None:
         name = _ATTR_NAMES[key] = key.rstrip("_").replace("_", "-")
-        if not _SAFE_NAME.fullmatch(name):
+        if not _is_name(name, _NAME_START_SAFE):
             # setAttribute may refuse it: such an element is made at once, so
             # the error is raised where the row function made it.
             _UNSAFE_NAMES.add(name)
@@ -172,7 +171,17 @@ _UNSAFE_NAMES: set[str] = set()
 # Never value/checked/disabled/unsafe_html/bind (properties and bindings).
 _RECORDED: dict[str, str] = {"id": "id", "classes": "class", "style": "style"}
 # Names every engine's setAttribute takes (XML names without a colon).
-_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# Names as the patterns [A-Za-z_][A-Za-z0-9_.-]* (attributes) and
+# [A-Za-z][A-Za-z0-9._-]* (tags), checked without `re`: compiling a pattern
+# costs a page ≈ 375 Python and C calls at start (issue 13).
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_NAME_START_SAFE = _LETTERS + "_"
+_NAME_CHARS = _LETTERS + "0123456789_.-"
+
+
+def _is_name(name: str, start: str) -> bool:
+    """Whether ``name`` is one ``start`` character, then only :data:`_NAME_CHARS`."""
+    return name[:1] != "" and name[0] in start and not name.strip(_NAME_CHARS)
 
 
 # --------------------------------------------------------------------------
@@ -526,7 +535,7 @@ def tag(
         with tag("x-card", data_kind="person"):
             tag("x-title", "Ann")
     """
-    if not _TAG_NAME.fullmatch(name):
+    if not _is_name(name, _LETTERS):
         raise ValueError(f"not a valid tag name: {name!r}")
     return _make(
         name,
@@ -541,9 +550,6 @@ def tag(
         bind=bind,
         **attrs,
     )
-
-
-_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
 
 
 def _factory(name: str) -> ElementFactory:

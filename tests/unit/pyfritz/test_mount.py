@@ -6,6 +6,7 @@ The DOM itself is exercised in real Chromium by tests/e2e/test_dom.py.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from pyfritz import flows
 from pyfritz._mount import _bind, _build, _Scope, live_bindings, live_scopes, on_dispose
-from pyfritz.dom import div, li, render, render_each, tag, ul
+from pyfritz.dom import _LETTERS, _NAME_START_SAFE, _is_name, div, li, render, render_each, tag, ul
 from pyfritz.flows import MutableStateFlow, flow
 from pyfritz.store import RootStore, SubStore
 
@@ -130,6 +131,17 @@ def test_elements_and_on_dispose_need_a_render_function() -> None:
 def test_tag_refuses_invalid_names() -> None:
     with pytest.raises(ValueError, match="not a valid tag name"):
         tag("x foo")
+
+
+_NAMES = st.text(alphabet="aZ_9.-: é\n") | st.sampled_from(["", "a", "_", "x-1", "1x", "a\n"])
+
+
+@given(_NAMES)
+def test_names_are_checked_as_the_tag_and_attribute_patterns(name: str) -> None:
+    # dom checks names without `re` (no pattern compiled at start): the same
+    # answers as the patterns it replaced.
+    assert _is_name(name, _LETTERS) == bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", name))
+    assert _is_name(name, _NAME_START_SAFE) == bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name))
 
 
 class _Collect:
