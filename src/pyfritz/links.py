@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Generic, Literal, Protocol, TypeVar
 
+from ._record import Record, record
 from .operators import Flow
 
 __all__ = ["Clock", "CloseLike", "ReconnectState", "SessionLike", "Timer"]
@@ -92,8 +92,10 @@ class SessionLike(Protocol[M, E, C]):
         """Close the connection (also while connecting)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReconnectState:
+# A frozen slotted dataclass, written out (see pyfritz._record: a page
+# defines it at start).
+@record(frozen=True)
+class ReconnectState(Record):
     """The state of a :class:`ReconnectingSession`; ``str()`` gives ``kind``.
 
     ``kind`` is ``"connecting"`` (the first connection), ``"open"``,
@@ -109,9 +111,15 @@ class ReconnectState:
                           if s.kind == "reconnecting" else str(s)).handled_by(show)
     """
 
+    __slots__ = ("attempt", "delay", "kind")
     kind: _Kind
-    attempt: int = 0
-    delay: float = 0.0
+    attempt: int
+    delay: float
+
+    def __init__(self, kind: _Kind, attempt: int = 0, delay: float = 0.0) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "attempt", attempt)
+        object.__setattr__(self, "delay", delay)
 
     def __str__(self) -> str:
         return self.kind

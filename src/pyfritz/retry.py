@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 import random as _random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
+from ._record import Record, record
 from .errors import ConnectionException
 from .links import CloseLike
 
@@ -55,8 +55,9 @@ def _count(name: str, value: object) -> None:
         raise ValueError(f"Reconnect.{name} must be >= 0, got {value}")
 
 
-@dataclass(frozen=True)
-class Reconnect:
+# A frozen dataclass, written out (see pyfritz._record: a page defines it at start).
+@record(frozen=True)
+class Reconnect(Record):
     """How a :class:`ReconnectingSession` reconnects; immutable, validated on creation.
 
     Args:
@@ -90,16 +91,42 @@ class Reconnect:
         policy = Reconnect(max_retries=10, heartbeat=(20.0, 5.0))
     """
 
-    initial: float = 0.25
-    factor: float = 2.0
-    cap: float = 10.0
-    max_retries: int | None = None
-    connect_timeout: float = 10.0
-    stable_after: float = 5.0
-    no_retry_codes: frozenset[int] = DEFAULT_NO_RETRY_CODES
-    jitter: Literal["full", "none"] = "full"
-    max_queued: int = 1000
-    heartbeat: tuple[float, float] | None = None
+    initial: float
+    factor: float
+    cap: float
+    max_retries: int | None
+    connect_timeout: float
+    stable_after: float
+    no_retry_codes: frozenset[int]
+    jitter: Literal["full", "none"]
+    max_queued: int
+    heartbeat: tuple[float, float] | None
+
+    def __init__(
+        self,
+        initial: float = 0.25,
+        factor: float = 2.0,
+        cap: float = 10.0,
+        max_retries: int | None = None,
+        connect_timeout: float = 10.0,
+        stable_after: float = 5.0,
+        no_retry_codes: frozenset[int] = DEFAULT_NO_RETRY_CODES,
+        jitter: Literal["full", "none"] = "full",
+        max_queued: int = 1000,
+        heartbeat: tuple[float, float] | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "initial", initial)
+        setattr_(self, "factor", factor)
+        setattr_(self, "cap", cap)
+        setattr_(self, "max_retries", max_retries)
+        setattr_(self, "connect_timeout", connect_timeout)
+        setattr_(self, "stable_after", stable_after)
+        setattr_(self, "no_retry_codes", no_retry_codes)
+        setattr_(self, "jitter", jitter)
+        setattr_(self, "max_queued", max_queued)
+        setattr_(self, "heartbeat", heartbeat)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         _number("initial", self.initial, 0, strict=True)

@@ -44,12 +44,12 @@ session that closed abnormally). Misuse raises ``TypeError``/``ValueError``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, overload
 from urllib.parse import quote
 
 from . import _js
 from . import sync as _sync  # noqa: F401  # a socket is for syncing: installs RootStore.sync_with
+from ._record import Record, record
 from .events import DomEvents, Listeners
 from .flows import Flow
 from .reconnect import Clock, Reconnect, ReconnectingSession
@@ -78,18 +78,31 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Socket:
+# A frozen dataclass, written out (see pyfritz._record: a page defines it at start).
+@record(frozen=True)
+class Socket(Record):
     """Where and how to connect; immutable, no connection until :meth:`connect`.
 
     Make one with :func:`websocket`.
     """
 
     url: str
-    protocols: tuple[str, ...] = ()
-    capacity: int = _MESSAGE_CAPACITY
+    protocols: tuple[str, ...]
+    capacity: int
     #: Asked at every connect (each reconnect too) for the token to send, if any.
-    token: Callable[[], str | None] | None = None
+    token: Callable[[], str | None] | None
+
+    def __init__(
+        self,
+        url: str,
+        protocols: tuple[str, ...] = (),
+        capacity: int = _MESSAGE_CAPACITY,
+        token: Callable[[], str | None] | None = None,
+    ) -> None:
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "protocols", protocols)
+        object.__setattr__(self, "capacity", capacity)
+        object.__setattr__(self, "token", token)
 
     def connect_url(self) -> str:
         """The URL a new connection opens: :attr:`url` plus the current ``token``, if any.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -25,6 +24,7 @@ from . import (
     _js,
     _wakeup,  # noqa: F401  # async for wakes from a microtask in the browser
 )
+from ._record import Record, record
 from .errors import BufferOverflowError
 from .flows import Flow, MutableSharedFlow, SharedFlow, Sink, report
 from .operators import _CallOp
@@ -52,31 +52,47 @@ class State(enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
-class OpenEvent:
+# Frozen slotted dataclasses, written out (see pyfritz._record: a page defines
+# them at start).
+@record(frozen=True)
+class OpenEvent(Record):
     """The session opened; ``protocol`` is the sub-protocol the server chose ("" if none)."""
 
+    __slots__ = ("protocol",)
     protocol: str
 
+    def __init__(self, protocol: str) -> None:
+        object.__setattr__(self, "protocol", protocol)
 
-@dataclass(frozen=True, slots=True)
-class CloseEvent:
+
+@record(frozen=True)
+class CloseEvent(Record):
     """The session closed: the close ``code``, ``reason`` and whether it was clean."""
 
+    __slots__ = ("code", "reason", "was_clean")
     code: int
     reason: str
     was_clean: bool
 
+    def __init__(self, code: int, reason: str, was_clean: bool) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "was_clean", was_clean)
 
-@dataclass(frozen=True, slots=True)
-class MessageEvent:
+
+@record(frozen=True)
+class MessageEvent(Record):
     """One received frame; ``data`` is a ``str`` (text) or a JS ``ArrayBuffer`` (binary).
 
     The other views convert on demand: ``body`` (``str``, UTF-8 for binary),
     ``bytes`` (UTF-8 for text), ``array_buffer`` and ``blob`` (JS objects).
     """
 
+    __slots__ = ("data",)
     data: Any
+
+    def __init__(self, data: Any) -> None:
+        object.__setattr__(self, "data", data)
 
     @property
     def is_text(self) -> bool:
@@ -179,9 +195,9 @@ class _BodyStage(_MapStage[MessageEvent, str]):
             super().on_next(value)
 
 
-# A MessageEvent made without its dataclass __init__ (one Python frame per
-# message less): the slot's own setter, which a frozen dataclass's
-# __setattr__ does not guard.
+# A MessageEvent made without its __init__ (one Python frame per message
+# less): the slot's own setter, which a frozen record's __setattr__ does not
+# guard.
 _new_event = object.__new__
 _set_data = vars(MessageEvent)["data"].__set__
 
