@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,12 +36,16 @@ class BenchFailed(RuntimeError):
     """A bench page failed or published no result in time."""
 
 
-def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
+def run_bench(
+    browser: Browser, base_url: str, bench: Bench, params: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Open ``bench``'s companion pages, then its page; wait for its published JSON and return it.
 
     All pages share one browser context (so they share a ``BroadcastChannel``);
     each companion must mark ``<body data-ready>`` before the next page opens.
+    ``params`` are added to (and override) the bench's own query parameters.
     """
+    query_params = {**bench.params, **(params or {})}
     context = browser.new_context(base_url=base_url)
     console: list[str] = []
 
@@ -52,7 +58,7 @@ def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
         for companion in bench.companions:
             extra = context.new_page()
             extra.goto(
-                f"/harness.html?{urlencode({'py': bench.page, **bench.params, **companion})}"
+                f"/harness.html?{urlencode({'py': bench.page, **query_params, **companion})}"
             )
             ready = extra.locator("body[data-ready], #bench-error, .py-error").first
             ready.wait_for(state="attached", timeout=bench.timeout_s * 1000)
@@ -60,7 +66,7 @@ def run_bench(browser: Browser, base_url: str, bench: Bench) -> dict[str, Any]:
                 detail = f"{ready.text_content() or ''}\n" + "\n".join(console)
                 raise BenchFailed(f"{bench.name}: companion {companion} failed:\n{detail}")
         page = context.new_page()
-        query = urlencode({"py": bench.page, **bench.params})
+        query = urlencode({"py": bench.page, **query_params})
         page.goto(f"/harness.html?{query}")
         done = page.locator("#bench-result, #bench-error, .py-error").first
         done.wait_for(state="attached", timeout=bench.timeout_s * 1000)
@@ -80,11 +86,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="name", help=f"of {sorted(BENCHES)}")
     parser.add_argument("--headed", action="store_true", help="show the browser")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="key=value",
+        help="a query parameter for the bench pages (e.g. only=lone); repeatable; the "
+        "reports then go to <name>.<key>-<value>.md/.json, not the published <name>.md",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHES]
     if unknown:
         parser.error(f"unknown bench {', '.join(unknown)}; known: {', '.join(sorted(BENCHES))}")
+    malformed = [item for item in args.param if "=" not in item]
+    if malformed:
+        parser.error(f"--param wants key=value, got {', '.join(malformed)}")
+    params = dict(item.split("=", 1) for item in args.param)
     benches = [BENCHES[name] for name in args.names or BENCHES]
+    driven = [bench.name for bench in benches if bench.driver is not None]
+    if params and driven:
+        parser.error(f"--param applies to page benches only, not {', '.join(driven)}")
+    # A run with parameters measures part of a bench: it must not replace its published report.
+    suffix = re.sub(r"[^\w.=-]", "_", "".join(f".{k}-{v}" for k, v in params.items()))
 
     config = load_playwright_config(ROOT)
     routes = [route for bench in benches for route in bench.routes()]
@@ -105,12 +128,16 @@ def main(argv: list[str] | None = None) -> int:
                         data = bench.driver(browser)
                         data.setdefault("environment", {})["browser"] = browser.version
                     else:
-                        data = run_bench(browser, base_url, bench)
+                        data = run_bench(browser, base_url, bench, params)
+                        if params:
+                            data.setdefault("environment", {})["page parameters"] = params
                 except BenchFailed as exc:
                     print(exc, file=sys.stderr)
                     failed += 1
                     continue
-                path = report.write(RESULTS, bench.name, bench.title, bench.description, data)
+                path = report.write(
+                    RESULTS, bench.name + suffix, bench.title, bench.description, data
+                )
                 print(f"bench {bench.name}: {time.monotonic() - started:.0f} s, wrote {path}")
                 print(path.read_text(encoding="utf-8"))
         finally:
