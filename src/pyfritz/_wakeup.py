@@ -141,7 +141,9 @@ def begin_call() -> None:
     """A JS event's call into Python starts: wake-ups wait for :func:`end_call`.
 
     The edge's event handlers (a session's ``onmessage``) wrap their body in
-    ``begin_call()`` / ``try: ... finally: end_call()``.
+    ``begin_call()`` / ``try: ... finally: end_call()``. (A session's
+    ``onmessage``, the hot path, inlines both: ``_calls += 1``, and ``_calls
+    = 0`` when it is the outermost call and nothing is woken or queued.)
     """
     global _calls
     _calls += 1

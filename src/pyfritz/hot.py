@@ -125,7 +125,10 @@ class _HotFlow(Flow[T]):
                     break
                 kind, item = pending.popleft()
         finally:
-            pending.clear()
+            # Empty unless a sink raised through: no clear() call (a C call, dear
+            # in Pyodide) on the hot path.
+            if pending:
+                pending.clear()
             self._pending = None
 
 

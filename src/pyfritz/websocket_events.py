@@ -229,8 +229,14 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
 
     def _receive_all(self, items: list[Any]) -> None:
         """:meth:`_receive` each of a burst's ``data``, in order."""
+        push = self._push
         for data in items:
-            self._receive(data)
+            if self._backlog is None and self._end is _UNSET and self._sinks:
+                event = _new_event(MessageEvent)  # _receive, inlined: once per message
+                _set_data(event, data)
+                push(_NEXT, event)
+            else:
+                self._receive(data)
 
     def emit_nowait(self, value: MessageEvent) -> None:
         backlog = self._backlog
