@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from asyncio import Future
 from collections.abc import AsyncIterator
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .sinks import _UNSET, Source, _Buffer, _loop
 
@@ -27,11 +27,13 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-class _Pullable(Source[T_co], Protocol[T_co]):
-    """What a collector needs of a flow: :class:`~pyfritz.sinks.Source`, and how to pull."""
+if TYPE_CHECKING:  # annotations only: a Protocol costs a page ~100-200 calls to define (issue 13)
 
-    def _pull(self) -> AsyncIterator[T_co]:
-        """A fresh iterator over the flow, for one pulling collector."""
+    class _Pullable(Source[T_co], Protocol[T_co]):
+        """What a collector needs of a flow: :class:`~pyfritz.sinks.Source`, and how to pull."""
+
+        def _pull(self) -> AsyncIterator[T_co]:
+            """A fresh iterator over the flow, for one pulling collector."""
 
 
 class _Collector(AsyncIterator[T]):

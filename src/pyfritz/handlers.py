@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sized
-from typing import Any, Generic, Protocol, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Union, overload
 
 __all__ = ["Handler", "HandlerMethod", "handler"]
 
@@ -36,42 +36,46 @@ Action = TypeVar("Action")
 Action_contra = TypeVar("Action_contra", contravariant=True)
 StoreT = TypeVar("StoreT", bound="_Target[Any]")
 
-# What a handler function returns: the next value, or an awaitable of it.
-Result = Union[T, Awaitable[T]]  # noqa: UP007 -- generic alias; runtime object on 3.11
-# A handler function normalised to two arguments: (current value, action).
-UpdateFn = Callable[[T, Any], Result[T]]
-# A queued update: the function on the root's value, its action, an optional
-# future for Handler.apply, and the handler (to name it in error reports).
-_Job = tuple[UpdateFn[Any], Any, "asyncio.Future[Any] | None", "Handler[Any, Any]"]
+# Type aliases for annotations only: a typing subscript costs a page ~50-100
+# calls at start (issue 13).
+if TYPE_CHECKING:
+    # What a handler function returns: the next value, or an awaitable of it.
+    Result = Union[T, Awaitable[T]]  # noqa: UP007 -- generic alias
+    # A handler function normalised to two arguments: (current value, action).
+    UpdateFn = Callable[[T, Any], Result[T]]
+    # A queued update: the function on the root's value, its action, an optional
+    # future for Handler.apply, and the handler (to name it in error reports).
+    _Job = tuple[UpdateFn[Any], Any, "asyncio.Future[Any] | None", "Handler[Any, Any]"]
 
 
-class _Root(Protocol):
-    """What a handler needs of the root store whose queue applies it."""
+if TYPE_CHECKING:  # annotations only: a Protocol costs a page ~100-200 calls to define (issue 13)
 
-    @property
-    def _running(self) -> bool: ...
+    class _Root(Protocol):
+        """What a handler needs of the root store whose queue applies it."""
 
-    @property
-    def _queue(self) -> Sized: ...
+        @property
+        def _running(self) -> bool: ...
 
-    def _submit(self, job: _Job) -> None: ...
+        @property
+        def _queue(self) -> Sized: ...
 
-    def _apply_now(self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]) -> None: ...
+        def _submit(self, job: _Job) -> None: ...
 
-    async def _submit_and_wait(
-        self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]
-    ) -> Any: ...
+        def _apply_now(self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]) -> None: ...
 
+        async def _submit_and_wait(
+            self, fn: UpdateFn[Any], action: Any, source: Handler[Any, Any]
+        ) -> Any: ...
 
-class _Target(Protocol[T]):
-    """What a handler needs of its store (a :class:`~pyfritz.store.Store`)."""
+    class _Target(Protocol[T]):
+        """What a handler needs of its store (a :class:`~pyfritz.store.Store`)."""
 
-    @property
-    def _root(self) -> _Root: ...
+        @property
+        def _root(self) -> _Root: ...
 
-    def _lift(self, fn: UpdateFn[T]) -> UpdateFn[Any]: ...
+        def _lift(self, fn: UpdateFn[T]) -> UpdateFn[Any]: ...
 
-    def _focus(self, root_value: Any) -> T: ...
+        def _focus(self, root_value: Any) -> T: ...
 
 
 class Handler(Generic[T, Action_contra]):

@@ -47,8 +47,6 @@ from .errors import LensError
 from .handlers import (
     Handler,
     HandlerMethod,
-    Result,
-    UpdateFn,
     _name_of,
     _replace,
     _takes_action,
@@ -61,6 +59,7 @@ from .sinks import Sink, Unsubscribe, _awaitable
 from .update_queue import UpdateQueue
 
 if TYPE_CHECKING:  # resource does not import store: no cycle, and no import cost here
+    from .handlers import Result, UpdateFn
     from .messages import Message
     from .resource import Resource
 

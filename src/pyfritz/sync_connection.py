@@ -9,7 +9,7 @@ a frame that cannot be used is reported to every sync on the connection.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import SendException
 from .json_codec import _dumps, _loads, _scan_once
@@ -22,22 +22,24 @@ from .sync_handle import (
     _close,
     _connect,
     _listen,
-    _Message,
 )
 
 __all__: list[str] = []
 
 
-class _Follower(Protocol):
-    """What the connection calls on a sync that uses it (``_RevisionSync``)."""
+if TYPE_CHECKING:  # annotations only: a Protocol costs a page ~100-200 calls to define (issue 13)
+    from .sync_handle import _Message
 
-    def _on_open(self) -> None: ...
+    class _Follower(Protocol):
+        """What the connection calls on a sync that uses it (``_RevisionSync``)."""
 
-    def _on_lost(self) -> None: ...
+        def _on_open(self) -> None: ...
 
-    def _on_frame(self, op: str, frame: dict[str, Any], text: str) -> None: ...
+        def _on_lost(self) -> None: ...
 
-    def _fail(self, exc: Exception, context: str) -> None: ...
+        def _on_frame(self, op: str, frame: dict[str, Any], text: str) -> None: ...
+
+        def _fail(self, exc: Exception, context: str) -> None: ...
 
 
 class _Connection:

@@ -86,11 +86,13 @@ class PutRefused(SyncError):
         self.reason = reason
 
 
-class _Message(Protocol):
-    @property
-    def data(self) -> Any:
-        """The frame: a ``str`` for a text frame."""
-        ...
+if TYPE_CHECKING:  # annotations only: a Protocol costs a page ~100-200 calls to define (issue 13)
+
+    class _Message(Protocol):
+        @property
+        def data(self) -> Any:
+            """The frame: a ``str`` for a text frame."""
+            ...
 
 
 class SyncSession(Protocol):

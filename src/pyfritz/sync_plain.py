@@ -7,13 +7,16 @@ in :mod:`pyfritz.sync`.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import DecodeError, SendException
 from .resource import Resource
 from .retry import Reconnect
 from .store import Store
-from .sync_handle import BadFrame, Sync, SyncSocket, _close, _connect, _listen, _Message
+from .sync_handle import BadFrame, Sync, SyncSocket, _close, _connect, _listen
+
+if TYPE_CHECKING:
+    from .sync_handle import _Message
 
 __all__: list[str] = []
 

@@ -19,12 +19,15 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .handlers import Handler, UpdateFn, _Job, _replace
+from .handlers import Handler, _replace
 from .hot import MutableSharedFlow, MutableStateFlow
 from .reporting import report
 from .sinks import _PLAIN, _awaitable, _awaitable_slow
+
+if TYPE_CHECKING:
+    from .handlers import UpdateFn, _Job
 
 __all__ = ["UpdateQueue"]
 

@@ -19,7 +19,7 @@ import contextlib
 from collections import deque
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _js, _wakeup
 from .errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
@@ -45,23 +45,25 @@ __all__ = ["Session", "live_proxies"]
 _NORMAL_CODES = frozenset({1000, 1001, 1005})
 
 
-class _Endpoint(Protocol):
-    """What a :class:`Session` needs of its endpoint; :class:`~pyfritz.websocket.Socket` is one."""
+if TYPE_CHECKING:  # annotations only: a Protocol costs a page ~100-200 calls to define (issue 13)
 
-    @property
-    def url(self) -> str:
-        """The URL as given (shown in errors and ``repr``)."""
+    class _Endpoint(Protocol):
+        """What a :class:`Session` needs of its endpoint (a :class:`~pyfritz.websocket.Socket`)."""
 
-    @property
-    def protocols(self) -> Sequence[str]:
-        """Sub-protocols to offer."""
+        @property
+        def url(self) -> str:
+            """The URL as given (shown in errors and ``repr``)."""
 
-    @property
-    def capacity(self) -> int:
-        """Bound of each message collector's buffer."""
+        @property
+        def protocols(self) -> Sequence[str]:
+            """Sub-protocols to offer."""
 
-    def connect_url(self) -> str:
-        """The URL a new connection opens (with a token, if any)."""
+        @property
+        def capacity(self) -> int:
+            """Bound of each message collector's buffer."""
+
+        def connect_url(self) -> str:
+            """The URL a new connection opens (with a token, if any)."""
 
 
 def _encode(data: object) -> Any:
