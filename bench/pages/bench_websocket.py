@@ -1,11 +1,17 @@
 # WebSocket benchmark: raw JS onmessage, pyscript.WebSocket and pyfritz, in one page.
 #
 # Burst: messages/s for 10,000 small messages, pre-buffered (see bench/registry.py),
-# from the moment the server has written them all to the last one handled.
-# Round trip: ms per request/response, 200 sequential ones per round, 25 rounds
+# from the moment the server has written them all to the last one handled; 24
+# rounds (one burst per variant each): on this shared machine one burst's rate
+# moves from round to round by up to 2x for raw JS as for pyfritz (measured:
+# raw JS 9,000-18,000 msg/s in one run), so the medians of 5 bursts gave
+# pyfritz 0.81x and 1.34x raw JS in two runs of the same code.
+# Round trip: ms per request/response, 200 sequential ones per round, 30 rounds
 # (short rounds, so that every variant sees the same drift of the machine's load).
-# Variants are interleaved in rounds (rotated order); round 0 is a warm-up.
+# Variants are interleaved in rounds, in balanced orders (balanced_orders; the
+# round counts are multiples of the number of orders); round 0 is a warm-up.
 import asyncio
+import gc
 import json
 import sys
 import traceback
@@ -21,8 +27,8 @@ from pyfritz import websocket
 
 BURST = 10_000
 TRIPS = 200
-ROUNDS = 5
-TRIP_ROUNDS = 25
+ROUNDS = 24
+TRIP_ROUNDS = 30
 ORIGIN = f"ws://{window.location.host}"
 BURST_URL = f"{ORIGIN}/bench/burst"
 ECHO_URL = f"{ORIGIN}/ws/echo"
@@ -426,6 +432,21 @@ TRIP_VARIANTS = {
 }
 
 
+def balanced_orders(n):
+    """Orders of ``n`` variants, one per round, in which each variant runs in each
+    place equally often and right after each other variant equally often (a
+    Williams design: 2n orders for an odd n, n for an even one). Why: a variant
+    can leave work to the next (garbage to collect, sockets closing), so a
+    fixed neighbour would tax one variant more than another."""
+    first = [0]
+    for step in range(1, n):  # 0, 1, n-1, 2, n-2, ...
+        first.append((step + 1) // 2 if step % 2 else n - step // 2)
+    orders = [[(i + shift) % n for i in first] for shift in range(n)]
+    if n % 2:
+        orders += [order[::-1] for order in orders]
+    return orders
+
+
 def status(text):
     document.querySelector("#app").textContent = text
 
@@ -453,9 +474,13 @@ async def measure(lib, only=""):
         for round_ in range(rounds + 1):
             for variants, samples in groups:
                 names = list(variants)
-                shift = round_ % len(names)
-                for name in names[shift:] + names[:shift]:
+                orders = balanced_orders(len(names))
+                for index in orders[round_ % len(orders)]:
+                    name = names[index]
                     status(f"round {round_}: {name}")
+                    # Each variant starts from a collected Python heap, not
+                    # with the garbage of the one before (untimed).
+                    gc.collect()
                     value = await variants[name](lib)
                     if round_ > 0:  # round 0 warms up
                         if isinstance(value, list):
