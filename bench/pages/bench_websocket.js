@@ -105,10 +105,13 @@ export function rawDispatch(n) {
  *
  * Each call runs in a task of its own (`scheduler.postTask`, so a task the
  * handler posts runs before the next call), timed around the call alone: the
- * cost of a lone message, as in a round trip, without the network.
+ * cost of a lone message, as in a round trip, without the network. With
+ * `idle` (ms), each task starts that long after the one before, as a reply
+ * comes after the network's wait (when every step runs colder).
  */
-export function lone(ws, n) {
+export function lone(ws, n, idle = 0) {
   const handler = ws.onmessage;
+  const options = idle > 0 ? { delay: idle } : {};
   return new Promise((resolve) => {
     let i = 0;
     let total = 0;
@@ -116,10 +119,10 @@ export function lone(ws, n) {
       const started = performance.now();
       handler({ data: "m" + i });
       total += performance.now() - started;
-      if (++i < n) scheduler.postTask(step);
+      if (++i < n) scheduler.postTask(step, options);
       else resolve((total * 1000) / n);
     };
-    scheduler.postTask(step);
+    scheduler.postTask(step, options);
   });
 }
 

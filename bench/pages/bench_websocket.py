@@ -406,6 +406,32 @@ LONES = {
     "pyfritz await anext()": pyfritz_anext_lone,
 }
 LONE_ROUNDS = 10
+# The same after this much idle time before each call (ms), as a round trip's
+# reply comes after the network's wait: every step of the handler runs colder.
+LONE_IDLE_MS = 1
+
+
+class _Idle:
+    """The bench's JS module, with ``lone`` waiting ``LONE_IDLE_MS`` before each call."""
+
+    def __init__(self, lib):
+        self._lib = lib
+
+    def __getattr__(self, name):
+        return getattr(self._lib, name)
+
+    def lone(self, ws, n):
+        return self._lib.lone(ws, n, LONE_IDLE_MS)
+
+
+def _after_idle(run):
+    async def after_idle(lib):
+        return await run(_Idle(lib))
+
+    return after_idle
+
+
+IDLE_LONES = {name: _after_idle(run) for name, run in LONES.items()}
 
 BURSTS = {
     "raw JS onmessage": raw_burst,
@@ -460,6 +486,7 @@ async def measure(lib, only=""):
     requests = {name: [] for name in REQUESTS}
     dispatches = {name: [] for name in DISPATCHES}
     lones = {name: [] for name in LONES}
+    idle_lones = {name: [] for name in IDLE_LONES}
     plan = [
         (ROUNDS, ((BURSTS, bursts), (DISPATCHES, dispatches))),
         (TRIP_ROUNDS, ((TRIP_VARIANTS, trips), (REQUESTS, requests))),
@@ -469,7 +496,7 @@ async def measure(lib, only=""):
     elif only == "burst":
         del plan[1]
     elif only == "lone":
-        plan = [(LONE_ROUNDS, ((LONES, lones),))]
+        plan = [(LONE_ROUNDS, ((LONES, lones), (IDLE_LONES, idle_lones)))]
     for rounds, groups in plan:
         for round_ in range(rounds + 1):
             for variants, samples in groups:
@@ -535,6 +562,17 @@ async def measure(lib, only=""):
                 "note": "Only with `?only=lone`. Each call is timed alone, in a task of its "
                 "own: what a round trip's reply costs the main thread in its handler. The future "
                 "and `anext()` rows include the woken coroutine's step (run at the call's end).",
+            },
+            {
+                "label": f"lone message after {LONE_IDLE_MS} ms idle: onmessage once per task, "
+                f"{LONE:,} times (no network)",
+                "unit": "µs/message",
+                "better": "lower",
+                "baseline": "raw JS onmessage",
+                "samples": idle_lones,
+                "note": "Only with `?only=lone`. As above, each call in a task posted "
+                f"{LONE_IDLE_MS} ms after the one before: a round trip's reply comes after "
+                "such a wait, and then each step of a handler costs several times more.",
             },
         ],
     }
