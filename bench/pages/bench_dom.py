@@ -162,7 +162,7 @@ def python_builds_rows_in_one_call():
     rows = rows_initial()
     build = _js.elements_builder()
     start = now()
-    spec = "\x1e".join([f"-1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
+    spec = "\x1f".join([f"-1\x1f1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
     build(spec, None, [], end)
     _ = listing.offsetHeight
     return now() - start
@@ -341,7 +341,7 @@ def first_render_split(lib, rounds=15):
         end = document.createComment("")
         listing.append(end)
         start = now()
-        spec = "\x1e".join([f"-1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
+        spec = "\x1f".join([f"-1\x1f1\x1fli\x1f{text}\x1fdata-id\x1f{key}" for key, text in rows])
         marks.clear()
         timed(spec, None, [], end)
         done = now()

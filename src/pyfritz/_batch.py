@@ -39,30 +39,47 @@ def _elements() -> Callable[[str, str | None, list[Any], Any], Any]:
     return _builder
 
 
-def _spec(records: list[list[str]]) -> str:
-    """The records as one string (see :func:`pyfritz._js.elements_builder`)."""
-    spec = "\x1e".join(map("\x1f".join, records))  # C loops: no Python step per record
-    # Text from the network may hold a separator: then JSON, which carries anything.
-    if spec.count("\x1f") + spec.count("\x1e") + 1 != sum(map(len, records)):
-        return _dumps(records) if records else ""
+def _spec(fields: list[str]) -> str:
+    """The recorded fields as one string (see :func:`pyfritz._js.elements_builder`)."""
+    spec = "\x1f".join(fields)  # one C loop: no step per record
+    # Text from the network may hold the separator: then JSON, which carries anything.
+    if spec.count("\x1f") != len(fields) - 1:
+        return _dumps(fields)
     return spec
+
+
+# The count of name/value pairs of a record, as its field: a string per count
+# made once (a record is made once per element of every new keyed row).
+_PAIRS = tuple(map(str, range(32)))
 
 
 class _Chunk:
     """Elements recorded since the last flush; then the JS array (or list) of their nodes.
 
-    A record is ``[parent index, tag, text, name, value, ...]``, all strings
-    (parent ``"-1"``: a row's element; text ``""``: none); :func:`pyfritz.dom._make`
-    appends them.
+    ``fields`` holds the records one after the other, each ``parent index,
+    count of pairs, tag, text, name, value, ...``, all strings (parent
+    ``"-1"``: a row's element; text ``""``: none), in one flat list: one
+    join makes the spec. ``count`` is the number of records; the tag
+    functions of :mod:`pyfritz.dom` append them (:meth:`add` or inline).
     """
 
-    __slots__ = ("batch", "nodes", "records", "uses")
+    __slots__ = ("batch", "count", "fields", "nodes", "uses")
 
     def __init__(self, batch: _Batch) -> None:
         self.batch = batch
-        self.records: list[list[str]] = []
+        self.fields: list[str] = []
+        self.count = 0
         self.nodes: Any = None
         self.uses = 0  # nodes taken one by one from the JS array so far
+
+    def add(self, record: list[str]) -> int:
+        """Append ``[parent, "", tag, text, name, value, ...]`` (pairs counted here); its index."""
+        pairs = (len(record) - 4) // 2
+        record[1] = _PAIRS[pairs] if pairs < len(_PAIRS) else str(pairs)
+        self.fields += record
+        index = self.count
+        self.count = index + 1
+        return index
 
     def take(self, index: int) -> Any:
         """The node of the ``index``-th record; makes what is recorded first if need be."""
@@ -148,13 +165,13 @@ class _Batch:
         chunk = self.chunk
         self.chunk = _Chunk(self)
         self.mixed = True
-        chunk.nodes = _elements()(_spec(chunk.records), "", [], None)
+        chunk.nodes = _elements()(_spec(chunk.fields), "", [], None)
 
     def insert(self, roots: list[Any], ref: Any) -> None:
         """Make what is recorded, then insert ``roots`` (nodes or pending) before ``ref``."""
         chunk = self.chunk
         self.chunk = _Chunk(self)
-        if not chunk.records:
+        if not chunk.count:
             # Nothing recorded (rows bound to flows are made at once, an add is
             # often one such row): one DOM call, no builder call around it.
             nodes = [root.node if isinstance(root, _Pending) else root for root in roots]
@@ -174,4 +191,4 @@ class _Batch:
                 outside.append(root)
                 indexes.append(-len(outside))
             at = _dumps(indexes)
-        chunk.nodes = _elements()(_spec(chunk.records), at, outside, ref)
+        chunk.nodes = _elements()(_spec(chunk.fields), at, outside, ref)

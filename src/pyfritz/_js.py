@@ -284,19 +284,20 @@ def element_maker() -> Any:
 # its new rows and makes them here (pyfritz._batch).
 _ELEMENTS = """
 return (spec, roots, outside, ref) => {
-  const records = spec === "" ? []
-    : spec[0] === "[" ? JSON.parse(spec)
-    : spec.split("\\x1e").map((record) => record.split("\\x1f"));
+  const fields = spec === "" ? [] : spec[0] === "[" ? JSON.parse(spec) : spec.split("\\x1f");
   const nodes = [];
   const fragment = document.createDocumentFragment();
   const rows = ref != null && roots == null;  // Python's None arrives as undefined
-  for (const record of records) {
-    const node = document.createElement(record[1]);
-    for (let i = 3; i < record.length; i += 2) node.setAttribute(record[i], record[i + 1]);
-    if (record[2] !== "") node.textContent = record[2];
-    if (record[0] !== "-1") nodes[+record[0]].appendChild(node);
+  for (let i = 0; i < fields.length; ) {
+    const parent = +fields[i];
+    const end = i + 4 + 2 * fields[i + 1];
+    const node = document.createElement(fields[i + 2]);
+    for (let j = i + 4; j < end; j += 2) node.setAttribute(fields[j], fields[j + 1]);
+    if (fields[i + 3] !== "") node.textContent = fields[i + 3];
+    if (parent >= 0) nodes[parent].appendChild(node);
     else if (rows) fragment.appendChild(node);  // every row element, in order
     nodes.push(node);
+    i = end;
   }
   if (ref != null) {
     if (!rows) {
@@ -316,13 +317,13 @@ __all__ += ["elements_builder"]
 def elements_builder() -> Callable[[str, str | None, list[Any], Any], Any]:
     """A function ``(spec, roots, outside, ref)`` that makes many elements in one JS call.
 
-    ``spec`` holds the records, each ``[parent, tag, text, name, value,
-    ...]`` (all strings): the element is created, its attributes set, its
-    text set as text (unless empty), and it is appended to the
-    ``parent``-th record's element (unless ``parent`` is negative).
-    ``spec`` is either the fields joined by ``\\x1f`` and the records by
-    ``\\x1e``, or (when a string holds one of those) the JSON text of the
-    list of records. If ``ref`` is not ``None``, rows are then inserted
+    ``spec`` holds the records one after the other, each ``parent, pairs,
+    tag, text`` and then ``pairs`` name/value pairs (all strings): the
+    element is created, its attributes set, its text set as text (unless
+    empty), and it is appended to the ``parent``-th record's element
+    (unless ``parent`` is negative). ``spec`` is either all the fields
+    joined by ``\\x1f``, or (when a string holds that) the JSON text of
+    the list of fields. If ``ref`` is not ``None``, rows are then inserted
     right before it, in order: every record whose parent is negative when
     ``roots`` is ``None``, else the JSON list ``roots``, where ``i >= 0`` is
     the ``i``-th record's element and ``-1 - i`` the ``i``-th node of the

@@ -72,7 +72,7 @@ from ._attrs import (
     _property,
     _text_node,
 )
-from ._batch import _Chunk, _Pending
+from ._batch import _PAIRS, _Chunk, _Pending
 from ._mount import (
     _OUTSIDE_RENDER,
     Mount,
@@ -322,7 +322,7 @@ def _make(
         # The usual element of a keyed list's row: static text and attributes.
         # In a new row it is recorded (pyfritz._batch), in as few steps as can be.
         child = children[0] if children else ""
-        record: list[Any] = ["-1", name, child if type(child) is str else _as_text(child)]
+        record: list[Any] = ["-1", "", name, child if type(child) is str else _as_text(child)]
         if id is not None:
             record += ("id", id)
         if classes is not None:
@@ -338,26 +338,22 @@ def _make(
             elif attr is not None and attr is not False:  # a new element has none to remove
                 record += (_ATTR_NAMES.get(key) or _attr_name(key), _attr_text(attr))
         else:
-            if _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(record[3::2]):
+            if _UNSAFE_NAMES and not _UNSAFE_NAMES.isdisjoint(record[4::2]):
                 pass  # made at once below: setAttribute's error belongs to its row
             elif kind is _Slot:
                 batch = parent.batch
                 if batch is not None:
                     chunk = batch.chunk
-                    element = Element(chunk, scope, len(chunk.records))
-                    chunk.records.append(record)
+                    element = Element(chunk, scope, chunk.add(record))
                     parent.nodes.append(element)
                     return element
             else:
                 chunk = parent._node
                 if type(chunk) is _Chunk and chunk.nodes is None:  # the parent is not made yet
                     record[0] = str(parent._index)
-                    element = Element(chunk, scope, len(chunk.records))
-                    chunk.records.append(record)
-                    return element
+                    return Element(chunk, scope, chunk.add(record))
     # Everything static goes to JS with the element in one call: a crossing
-    # costs more than the DOM work of a small element. As a record for
-    # pyfritz._batch: [parent index, tag, text, name, value, ...], all strings.
+    # costs more than the DOM work of a small element.
     static: list[str] = ["-1", name, ""]
     bound: list[tuple[str, Flow[Any]]] = []
     dynamic = (
@@ -576,17 +572,21 @@ def _factory(name: str) -> ElementFactory:
                 else:
                     at = str(parent._index)
             scope = _mount._scope
-            if chunk is not None and scope is not None:
-                record = [at, name, children[0] if children else ""]
+            if chunk is not None and scope is not None and len(attrs) < len(_PAIRS):
+                # Straight into the chunk's flat fields (pyfritz._batch._Chunk).
+                fields = chunk.fields
+                mark = len(fields)
+                fields += (at, _PAIRS[len(attrs)], name, children[0] if children else "")
                 for key, attr in attrs.items():
                     attr_name = _RECORDED.get(key)
                     if attr_name is None or type(attr) is not str:
+                        del fields[mark:]
                         break
-                    record += (attr_name, attr)
+                    fields += (attr_name, attr)
                 else:
-                    records = chunk.records
-                    element = Element(chunk, scope, len(records))
-                    records.append(record)
+                    index = chunk.count
+                    chunk.count = index + 1
+                    element = Element(chunk, scope, index)
                     if kind is _Slot:
                         parent.nodes.append(element)
                     return element

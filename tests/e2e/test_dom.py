@@ -228,3 +228,7 @@ def test_new_rows_made_in_one_call_keep_order_text_events_and_nested_lists(
         " li.querySelector('.pair > span').textContent])"
     )
     assert numbers == [[str(n), str(n), "even" if n % 2 == 0 else "odd"] for n in range(1000)]
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('#odd > li'))"
+        ".map(li => [li.textContent, li.dataset.text])"
+    ) == [[text, text] for text in ["a\x1fb", "c\x1ed", "[1]", "", "e"]]

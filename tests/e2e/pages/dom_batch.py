@@ -1,5 +1,6 @@
 # render_each's new rows made in one JS call: order, text as text, events,
-# a render_each inside a row, a row that fails, and a long list of static rows.
+# a render_each inside a row, a row that fails, a long list of static rows, and
+# text holding the builder's field separator (sent as JSON then).
 from pyscript import document
 
 from pyfritz.dom import button, div, li, p, render, render_each, span, ul
@@ -10,6 +11,7 @@ clicked = RootStore("none")
 inner = {key: MutableStateFlow([f"{key}1", f"{key}2"]) for key in "abc"}
 keys = MutableStateFlow(["a", "bad", "b", "c"])
 numbers = MutableStateFlow(list(range(1000)))
+odd = MutableStateFlow(["a\x1fb", "c\x1ed", "[1]", "", "e"])
 
 
 def row(key: str) -> None:
@@ -35,6 +37,8 @@ def app() -> None:
     p(clicked.data, id="clicked")
     with ul(id="numbers"):
         render_each(numbers, id=str, item=number)
+    with ul(id="odd"):
+        render_each(odd, id=str, item=lambda text: li(text, data_text=text))
 
 
 render("#app", app)

@@ -152,19 +152,24 @@ class FakeDocument:
         """What ``_js.elements_builder()`` returns, in Python (the same steps as its JS)."""
         self.build_calls += 1
         if not spec:
-            records: list[list[str]] = []
+            fields: list[str] = []
         elif spec.startswith("["):
-            records = json.loads(spec)
+            fields = json.loads(spec)
         else:
-            records = [record.split("\x1f") for record in spec.split("\x1e")]
+            fields = spec.split("\x1f")
         nodes: list[FakeNode] = []
-        for parent, tag, text, *attributes in records:
-            at = int(parent)
+        parents: list[int] = []
+        i = 0
+        while i < len(fields):
+            at, end = int(fields[i]), i + 4 + 2 * int(fields[i + 1])
+            tag, text, attributes = fields[i + 2], fields[i + 3], fields[i + 4 : end]
             node = self.make_element(None if at < 0 else nodes[at], tag, text or None, *attributes)
             nodes.append(node)
+            parents.append(at)
+            i = end
         if ref is not None:
             if roots is None:
-                rows = [n for n, record in zip(nodes, records, strict=True) if int(record[0]) < 0]
+                rows = [n for n, at in zip(nodes, parents, strict=True) if at < 0]
             else:
                 rows = [nodes[i] if i >= 0 else outside[-1 - i] for i in json.loads(roots)]
             ref.before(*rows)

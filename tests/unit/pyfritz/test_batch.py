@@ -332,3 +332,13 @@ def test_rows_of_a_first_render_are_counted_as_live_scopes_until_unmounted(
     assert live_scopes() == scopes + 1 + 2
     mount.unmount()
     assert live_scopes() == scopes
+
+
+def test_text_holding_the_field_separator_is_recorded_whole(document: FakeDocument) -> None:
+    texts = ["a\x1fb", "c\x1ed", "[1]", "", "e"]
+    mount = render("#app", lambda: each(MutableStateFlow(texts), lambda t: li(t, data_t=t)))
+    assert document.build_calls == 1
+    assert [shape(node) for node in listing(document).children[:-1]] == [
+        ("li", {"data-t": text}, text or None) for text in texts
+    ]
+    mount.unmount()
