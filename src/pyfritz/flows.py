@@ -36,11 +36,15 @@ This module gathers the public names of the flow modules, one idea each:
 
 from __future__ import annotations
 
-from .cold import flow, flow_of
+from typing import TYPE_CHECKING, Any
+
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, errors
 from .operators import Flow, combine
 from .reporting import report
 from .sinks import DEFAULT_CAPACITY, Sink
+
+if TYPE_CHECKING:
+    from .cold import flow, flow_of
 
 __all__ = [
     "DEFAULT_CAPACITY",
@@ -56,3 +60,15 @@ __all__ = [
     "flow_of",
     "report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Cold flows load on first use (PEP 562): a page of stores, DOM and
+    # sockets makes none, and every module costs a page its import (issue 13).
+    if name in ("flow", "flow_of"):
+        from . import cold
+
+        value = getattr(cold, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
-from .collector import _Collector
 from .errors import FlowError
 from .reporting import report
 from .sinks import (
@@ -37,6 +36,9 @@ from .sinks import (
     _TakeStage,
     _Terminal,
 )
+
+if TYPE_CHECKING:
+    from .collector import _Collector
 
 __all__ = ["Flow", "combine"]
 
@@ -75,6 +77,9 @@ class Flow(Generic[T]):
         raise NotImplementedError
 
     def __aiter__(self) -> AsyncIterator[T]:
+        # Imported here: a page whose collectors are all sync never loads it.
+        from .collector import _Collector
+
         return _Collector(self)
 
     @overload

@@ -112,6 +112,18 @@ def test_import_pyfritz_loads_only_the_exceptions_until_a_name_is_used() -> None
     assert _fresh(code) == "[]"  # a page without sockets compiles none of them
 
 
+def test_cold_flows_and_async_for_load_when_first_used() -> None:
+    # A page whose flows are all hot and whose collectors are all sync never
+    # imports pyfritz.cold or pyfritz.collector (issue 13).
+    loaded = "print(sorted(m for m in sys.modules if m in ('pyfritz.cold', 'pyfritz.collector')))"
+    code = f"import sys; from pyfritz import RootStore, websocket; import pyfritz.dom; {loaded}"
+    assert _fresh(code) == "[]"
+    code = f"import sys; from pyfritz.flows import flow_of; aiter(flow_of(1)); {loaded}"
+    assert _fresh(code) == "['pyfritz.cold', 'pyfritz.collector']"
+    code = "from pyfritz import flows, cold; print(flows.flow is cold.flow, 'flow' in dir(flows))"
+    assert _fresh(code) == "True True"
+
+
 def test_a_synced_store_without_a_validator_does_not_load_messages() -> None:
     # `messages` (its Message dataclass) loads when a validator runs or the
     # server refuses a put with messages, not when a page starts (issue 13).
