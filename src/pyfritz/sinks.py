@@ -278,13 +278,17 @@ class _Stage(Generic[T, U]):
             self._finish(exc)
             return
         if type(result) not in _PLAIN and _awaitable_slow(result):  # _awaitable, inlined
-            self._queue = deque()
-            self._unstarted = result
-            self._task = _loop().create_task(self._drain(value, result))
+            self._suspend(value, result)
         elif not self._passes:
             self._deliver(value, result)
         elif self._next is not None:
             self._next(result if self._passes == 1 else value)
+
+    def _suspend(self, value: T, pending: Awaitable[Any]) -> None:
+        """The callable returned ``pending`` for ``value``: queue later values until it is done."""
+        self._queue = deque()
+        self._unstarted = pending
+        self._task = _loop().create_task(self._drain(value, pending))
 
     def on_error(self, exc: BaseException) -> None:
         if self._queue is not None:

@@ -28,7 +28,7 @@ from ._record import Record, record
 from .errors import BufferOverflowError
 from .flows import Flow, MutableSharedFlow, SharedFlow, Sink, report
 from .operators import _CallOp
-from .sinks import _NEXT, _UNSET, _MapStage
+from .sinks import _NEXT, _PLAIN, _UNSET, _awaitable_slow, _EachStage, _MapStage
 
 __all__ = ["CloseEvent", "MessageEvent", "Messages", "OpenEvent", "State"]
 
@@ -146,7 +146,7 @@ class Messages(SharedFlow[MessageEvent]):
     @property
     def data(self) -> Flow[Any]:
         """The raw ``data`` of each message (``str`` or JS ``ArrayBuffer``)."""
-        return self.map(_data)
+        return _CallOp(self, _data, _DataStage, "map")
 
     @property
     def body(self) -> Flow[str]:
@@ -183,16 +183,62 @@ _array_buffer = _getter("array_buffer")
 _blob = _getter("blob")
 
 
-class _BodyStage(_MapStage[MessageEvent, str]):
-    """``messages.body``'s stage: a text frame's data goes on without a call for ``_body``."""
+class _DataStage(_MapStage[MessageEvent, Any]):
+    """``messages.data``'s stage; the source may hand it a message's data without an event.
+
+    When every collector of a :class:`_MessageSource` is such a stage, the
+    source calls :meth:`on_data` with the frame's data and makes no
+    :class:`MessageEvent` (two C calls per message, dear in Pyodide). A stage
+    whose next step is a sync ``on_each`` runs that step's callable itself
+    (one Python frame less per message: the round trip's hot path).
+    """
+
+    def __init__(
+        self, down: Sink[Any], fn: Callable[[MessageEvent], Any] | None, source: Any
+    ) -> None:
+        super().__init__(down, fn, source)
+        # The on_each stage right after this one, if that is what follows.
+        self._each: _EachStage[Any] | None = (
+            down if type(down) is _EachStage and down._fn is not None else None
+        )
 
     def on_next(self, value: MessageEvent) -> None:
-        data = value.data
-        if type(data) is str and self._queue is None and not self._done:
+        self.on_data(value.data)
+
+    # Whether a binary frame's data goes on decoded as UTF-8 text (``body``).
+    _text = False
+
+    def on_data(self, data: Any) -> None:
+        """Take one message's ``data`` (its :class:`MessageEvent` is not made)."""
+        if self._done:
+            return
+        if self._text and type(data) is not str:
+            try:
+                data = _js.to_bytes(data).decode("utf-8")
+            except Exception as exc:
+                self._finish(exc)
+                return
+        each = self._each
+        if each is None or each._queue is not None or each._done:
             if self._next is not None:
                 self._next(data)
-        else:
-            super().on_next(value)
+            return
+        # each.on_next(data), inlined (see _Stage.on_next).
+        try:
+            result = each._fn(data)  # type: ignore[misc]  # not None: checked in __init__
+        except Exception as exc:
+            each._finish(exc)
+            return
+        if type(result) not in _PLAIN and _awaitable_slow(result):
+            each._suspend(data, result)
+        elif each._next is not None:
+            each._next(data)
+
+
+class _BodyStage(_DataStage):
+    """``messages.body``'s stage: a text frame's data goes on as it is, a binary one decoded."""
+
+    _text = True
 
 
 # A MessageEvent made without its __init__ (one Python frame per message
@@ -209,18 +255,58 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
         super().__init__(capacity=capacity)
         self._backlog: deque[MessageEvent] | None = deque()
         self._backlog_overflowed = False
+        # The sinks tuple when every sink is a projection's stage (they take
+        # a message's data, no MessageEvent is made), else None; compared by
+        # identity on the hot path, so a changed tuple never passes.
+        self._data_sinks: tuple[Sink[MessageEvent], ...] | None = None
 
     def _subscribe(self, sink: Sink[MessageEvent]) -> Callable[[], None] | None:
         backlog, self._backlog = self._backlog, None
         if backlog:
             for event in backlog:
                 self._send(sink, event)
-        return super()._subscribe(sink)
+        unsubscribe = super()._subscribe(sink)
+        self._note_sinks()
+        return unsubscribe
+
+    def _unsubscribe(self, sink: Sink[MessageEvent]) -> None:
+        super()._unsubscribe(sink)
+        self._note_sinks()
+
+    def _note_sinks(self) -> None:
+        sinks = self._sinks
+        data_only = sinks and all(isinstance(sink, _DataStage) for sink in sinks)
+        self._data_sinks = sinks if data_only else None
+
+    def _push_data(self, data: Any) -> None:
+        """``_push`` of one message to sinks that all take its data (``_data_sinks``).
+
+        Only when nothing is being delivered (``_pending is None``); what is
+        emitted meanwhile (a nested message, the close) is delivered after it, in order.
+        """
+        pending = self._pending = self._spare
+        try:
+            for sink in self._sinks:
+                try:
+                    sink.on_data(data)  # type: ignore[attr-defined]  # a _DataStage
+                except Exception as exc:  # a broken sink must not break the emitter
+                    self._unsubscribe(sink)
+                    report(exc, f"a subscriber of {self!r} failed")
+        except BaseException:
+            pending.clear()
+            self._pending = None
+            raise
+        self._pending = None
+        if pending:
+            kind, item = pending.popleft()
+            self._push(kind, item)  # delivers the rest of the queue (the same deque) too
 
     def _receive(self, data: Any) -> None:
         """Emit one message's ``data`` as a :class:`MessageEvent` (the session's hot path)."""
         if self._backlog is None and self._end is _UNSET:
-            if self._sinks:  # emit_nowait, inlined: once per message
+            if self._sinks is self._data_sinks and self._pending is None:
+                self._push_data(data)
+            elif self._sinks:  # emit_nowait, inlined: once per message
                 event = _new_event(MessageEvent)
                 _set_data(event, data)
                 self._push(_NEXT, event)
@@ -229,12 +315,16 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
 
     def _receive_all(self, items: list[Any]) -> None:
         """:meth:`_receive` each of a burst's ``data``, in order."""
-        push = self._push
+        push, push_data = self._push, self._push_data
         for data in items:
             if self._backlog is None and self._end is _UNSET and self._sinks:
-                event = _new_event(MessageEvent)  # _receive, inlined: once per message
-                _set_data(event, data)
-                push(_NEXT, event)
+                # _receive, inlined: once per message
+                if self._sinks is self._data_sinks and self._pending is None:
+                    push_data(data)
+                else:
+                    event = _new_event(MessageEvent)
+                    _set_data(event, data)
+                    push(_NEXT, event)
             else:
                 self._receive(data)
 

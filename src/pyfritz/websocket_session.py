@@ -344,7 +344,9 @@ class Session:
         # of this call (_wakeup.end_call), not in a second entry from JS.
         # The hot path of a round trip: _wakeup.begin_call()/end_call() and
         # the message source's _receive() are inlined (three Python calls
-        # less per message, each dear after the idle wait for a reply).
+        # less per message, each dear after the idle wait for a reply). When
+        # every collector is a projection (``.body``, ``.data``), no
+        # MessageEvent is made (_MessageSource._push_data).
         _wakeup._calls += 1  # begin_call()
         try:
             self._unanswered = False
@@ -354,7 +356,10 @@ class Session:
             if batch:
                 messages._receive_all(_js.items(data))
             elif messages._backlog is None and messages._end is _UNSET:
-                if messages._sinks:
+                sinks = messages._sinks
+                if sinks is messages._data_sinks and messages._pending is None:
+                    messages._push_data(data)  # every collector takes the data: no event
+                elif sinks:
                     event = _new_event(MessageEvent)
                     _set_data(event, data)
                     messages._push(_NEXT, event)

@@ -278,6 +278,59 @@ async def test_projection_flows(fake_js: FakeJs) -> None:
     assert len(got["blob"]) == 2
 
 
+async def test_a_body_collector_gets_binary_frames_decoded_and_fails_on_bad_utf8(
+    fake_js: FakeJs, reported: list[BaseException]
+) -> None:
+    session = opened(fake_js)
+    seen: list[str] = []
+    task = session.messages.body.on_each(seen.append).watch()
+    fake_js.socket.fire_message(FakeArrayBuffer("bïn".encode()))
+    fake_js.socket.fire_message("text")
+    fake_js.socket.fire_message(FakeArrayBuffer(b"\xff"))
+    fake_js.socket.fire_message("after")
+    await task
+    assert seen == ["bïn", "text"]
+    assert [type(exc) for exc in reported] == [UnicodeDecodeError]
+
+
+@pytest.mark.parametrize("with_events", [False, True], ids=["projections", "and-events"])
+async def test_a_message_arriving_inside_a_sync_collector_comes_after_the_current_one(
+    fake_js: FakeJs, with_events: bool
+) -> None:
+    session = opened(fake_js)
+    a: list[str] = []
+    b: list[object] = []
+
+    def first(text: str) -> None:
+        a.append(text)
+        if text == "1":  # a message dispatched while this one is delivered
+            session._on_message("nested")
+
+    session.messages.body.on_each(first).watch()
+    if with_events:
+        session.messages.handled_by(lambda event: b.append(event.data))
+    else:
+        session.messages.data.handled_by(b.append)
+    fake_js.socket.fire_message("1")
+    fake_js.socket.fire_message("2")
+    assert a == b == ["1", "nested", "2"]
+
+
+async def test_an_async_collector_of_the_body_sees_every_message_in_order(fake_js: FakeJs) -> None:
+    session = opened(fake_js)
+    seen: list[str] = []
+
+    async def slow(text: str) -> None:
+        await asyncio.sleep(0)
+        seen.append(text)
+
+    session.messages.body.on_each(slow).watch()
+    for text in ("1", "2", "3"):
+        fake_js.socket.fire_message(text)
+    await settle()
+    assert seen == ["1", "2", "3"]
+
+
 # -- bursts cross into Python in batches (_js.hold_messages) --------------------
 
 
