@@ -244,3 +244,15 @@ def test_a_burst_of_100000_mixed_frames_arrives_complete_and_in_order(checks: An
         "binary": 50_000,
         "batched": True,  # most of the burst crossed in batches
     }
+
+
+def test_a_burst_to_a_data_collector_alone_arrives_complete_and_in_order(checks: Any) -> None:
+    # With only projections collecting, frames reach them as data, no event made
+    # (batches included): the same guarantees as the event path above.
+    assert result(checks, "data_burst", timeout_ms=120_000) == {
+        "count": 20_000,
+        "wrong": [],
+        "text": 10_000,
+        "binary": 10_000,
+        "batched": True,
+    }

@@ -335,44 +335,63 @@ async def no_proxy_left():
     return counts
 
 
-MIXED = 100_000
+async def _burst(count, collected, frame):
+    """``count`` mixed text/binary frames from /ws/mixed, taken from ``collected(session)``.
 
-
-async def mixed_burst():
-    """100,000 mixed text/binary frames: every one arrives, once, in order."""
+    ``frame(item)`` gives an item's ``(is_text, value)``; frame ``i`` must be
+    text when ``i`` is even and carry ``i``. Counts what crosses in batches, to
+    show the burst exercised them.
+    """
     async with websocket(f"{BASE}/ws/mixed").connect() as session:
         done = asyncio.get_running_loop().create_future()
         seen = {"count": 0, "wrong": [], "text": 0, "binary": 0}
 
-        def check(event):
+        def check(item):
             i = seen["count"]
-            if event.is_text:
-                seen["text"] += 1
-                value = int(event.data)
-            else:
-                seen["binary"] += 1
-                value = int.from_bytes(event.bytes, "big")
-            if value != i or event.is_text != (i % 2 == 0):
+            is_text, value = frame(item)
+            seen["text" if is_text else "binary"] += 1
+            if value != i or is_text != (i % 2 == 0):
                 seen["wrong"].append([i, value])
             seen["count"] = i + 1
-            if seen["count"] == MIXED and not done.done():
+            if seen["count"] == count and not done.done():
                 done.set_result(None)
 
-        # Count what crosses in batches, to show this burst exercised them.
         batches = []
         items = _js.items
         _js.items = lambda array: batches.append(len(array)) or items(array)
         try:
-            task = session.messages.on_each(check).watch()
-            await session.send(str(MIXED))
+            task = collected(session).on_each(check).watch()
+            await session.send(str(count))
             await done
             task.cancel()
         finally:
             _js.items = items
     seen["wrong"] = seen["wrong"][:5]
-    seen["batched"] = sum(batches) > MIXED // 2
-    print(f"mixed_burst: {len(batches)} batches, {sum(batches)} messages in them")
+    seen["batched"] = sum(batches) > count // 2
+    print(f"burst of {count}: {len(batches)} batches, {sum(batches)} messages in them")
     return seen
+
+
+async def mixed_burst():
+    """100,000 mixed text/binary frames as events: every one arrives, once, in order."""
+
+    def frame(event):
+        if event.is_text:
+            return True, int(event.data)
+        return False, int.from_bytes(event.bytes, "big")
+
+    return await _burst(100_000, lambda session: session.messages, frame)
+
+
+async def data_burst():
+    """20,000 mixed frames to a ``.data`` collector alone (no MessageEvent is made)."""
+
+    def frame(data):
+        if type(data) is str:
+            return True, int(data)
+        return False, int.from_bytes(_js.to_bytes(data), "big")
+
+    return await _burst(20_000, lambda session: session.messages.data, frame)
 
 
 CHECKS = [
@@ -391,10 +410,11 @@ CHECKS = [
     bad_url,
     no_proxy_left,
     mixed_burst,
+    data_burst,
 ]
 
 # How long a check may take before it reports a timeout (a safety net only).
-TIMEOUTS = {"mixed_burst": 240}
+TIMEOUTS = {"mixed_burst": 240, "data_burst": 120}
 
 
 async def main():
