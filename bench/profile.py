@@ -89,9 +89,14 @@ def main(argv: list[str] | None = None) -> int:
             for extra in [*companions, {}]:
                 page = context.new_page()
                 page.goto(f"/harness.html?{urlencode({'py': args.page, **params, **extra})}")
-                page.locator("body[data-ready], .py-error").first.wait_for(
+                # A page that fails while setting up publishes #bench-error
+                # instead of data-ready: stop there, not at the timeout.
+                failed = page.locator("#bench-error, .py-error").first
+                (page.locator("body[data-ready]").or_(failed)).first.wait_for(
                     state="attached", timeout=300_000
                 )
+                if failed.count():
+                    raise SystemExit(f"{args.page} failed to set up:\n{failed.text_content()}")
                 pages.append((" ".join(f"{k}={v}" for k, v in extra.items()) or "main", page))
             sampled = [] if args.no_sampling else pages
             sessions = []
