@@ -163,9 +163,10 @@ class _RevisionSync(Sync[T]):
             return
         self._in_flight = seq
         self._dirty = False
-        # _show, inlined: joined, open, a put in flight.
-        if not self._stopped and self._status._value != "pending":
-            self._status.value = "pending"
+        # _show decides: a put in flight is "pending" unless something that
+        # ranks above it holds (an error just reported, as when the base value is
+        # re-published after a refusal).
+        self._show()
 
     def _take_server_value(self, current: T, _action: None) -> T:
         # Runs as a store handler: decides with the state of *this* moment.
