@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pyfritz import _batch, _each, _mount, dom
+from pyfritz import _batch, _each, _element, _mount
 
 __all__ = ["FakeDocument", "FakeNode", "install"]
 
@@ -190,7 +190,7 @@ def install(monkeypatch: pytest.MonkeyPatch) -> FakeDocument:
     """Make ``pyfritz.dom`` build into a fresh :class:`FakeDocument` for one test."""
     document = FakeDocument()
     monkeypatch.setattr(_mount, "_document", document)
-    monkeypatch.setattr(dom, "_element_maker", document.make_element)
+    monkeypatch.setattr(_element, "_element_maker", document.make_element)
     monkeypatch.setattr(_batch, "_builder", document.build_elements)
     monkeypatch.setattr(_each, "_mover", document.move_nodes)
     return document

@@ -13,7 +13,7 @@ import pytest
 from fakes import fake_dom, fake_js
 from fakes.fake_dom import FakeDocument, FakeNode
 
-from pyfritz import dom, flows
+from pyfritz import _element, flows
 from pyfritz.dom import (
     div,
     input_,
@@ -40,7 +40,7 @@ def document(monkeypatch: pytest.MonkeyPatch) -> FakeDocument:
         made.append(tag)
         return document.make_element(parent, tag, text, *attrs)
 
-    monkeypatch.setattr(dom, "_element_maker", make_element)
+    monkeypatch.setattr(_element, "_element_maker", make_element)
     document.made_one_by_one = made  # type: ignore[attr-defined]
     return document
 

@@ -17,8 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyfritz import flows
+from pyfritz._element import _LETTERS, _NAME_START_SAFE, _is_name
 from pyfritz._mount import _bind, _build, _Scope, live_bindings, live_scopes, on_dispose
-from pyfritz.dom import _LETTERS, _NAME_START_SAFE, _is_name, div, li, render, render_each, tag, ul
+from pyfritz.dom import div, li, render, render_each, tag, ul
 from pyfritz.flows import MutableStateFlow, flow
 from pyfritz.store import RootStore, SubStore
 
