@@ -11,9 +11,16 @@ from the runtime's memory snapshot) and the archive ships
 archive in place, and zipimport looks for bytecode there, not in
 ``__pycache__/``.
 
-The ``.pyc`` files are hash-based (PEP 552, ``CHECKED_HASH``): at import the
-browser's Python checks each against the hash of the source beside it and
-compiles the source instead when they differ, so stale bytecode is never run.
+The ``.pyc`` files are hash-based (PEP 552): each records the hash of the
+source it was compiled from. Node.js writes them ``CHECKED_HASH`` (the cache
+holds them so); :meth:`BytecodeCompiler.compile` compares that hash with the
+hash of the very source bytes that go into the archive beside it and marks the
+``.pyc`` ``UNCHECKED_HASH`` only when they are equal, so that the browser runs
+it without reading (inflating) and hashing the source at every import (the
+standard meaning of unchecked: whoever wrote the file vouches for it). A
+``.pyc`` whose hash differs (a damaged cache entry) ships checked: the browser
+checks it and compiles the source instead. Either way stale bytecode is never
+run (see runtime/README.md).
 
 Compiled files are cached on disk by the runtime's tag and the sha256 of the
 archive name and source (``$XDG_CACHE_HOME/pyfritz/bytecode``, else
@@ -26,6 +33,7 @@ why (logged once as a warning); a build never fails for want of bytecode.
 
 from __future__ import annotations
 
+import _imp
 import base64
 import binascii
 import functools
@@ -51,6 +59,11 @@ _log = logging.getLogger(__name__)
 _TIMEOUT = 300.0
 
 _DONE = (".pyc", ".err")
+
+# A hash-based .pyc's flags word (PEP 552): hash-based, and whether the import
+# system checks the hash against the source.
+_CHECKED_HASH = (0b11).to_bytes(4, "little")
+_UNCHECKED_HASH = (0b01).to_bytes(4, "little")
 
 
 def default_cache_dir() -> Path:
@@ -118,8 +131,10 @@ class BytecodeCompiler:
 
         Returns:
             archive name of each ``.pyc`` (see :func:`pyc_name`) → its bytes,
-            for every source that compiled. A source with a syntax error gets
-            none (the browser reports the error at import, as without bytecode).
+            for every source that compiled: marked unchecked when its recorded
+            hash is that of the source given, checked otherwise (see above). A
+            source with a syntax error gets none (the browser reports the error
+            at import, as without bytecode).
         """
         try:
             found, _ = self._compile(_python(sources), run=True)
@@ -165,11 +180,13 @@ class BytecodeCompiler:
         if tag is None:
             return {}, False
         found: dict[str, bytes] = {}
-        for name in sources:
+        for name, source in sources.items():
             try:
-                found[pyc_name(name)] = (cache / f"{keys[name]}.pyc").read_bytes()
+                pyc = (cache / f"{keys[name]}.pyc").read_bytes()
             except FileNotFoundError:
                 continue  # a syntax error (or not compiled yet): the source alone ships
+            if (vouched := _vouched(name, pyc, source)) is not None:
+                found[pyc_name(name)] = vouched
         return found, run or not missing
 
     def _find_pyodide(self) -> Path:
@@ -228,6 +245,28 @@ class BytecodeCompiler:
             _write(cache / f"{keys[name]}.err", text.encode())
         _write(cache / "cache_tag", tag.encode())
         return tag
+
+
+def _vouched(name: str, pyc: bytes, source: bytes) -> bytes | None:
+    """Return ``pyc`` marked unchecked if it records the hash of ``source``, else
+    marked checked; None if it is not hash-based (never written by the compiler).
+
+    The hash is keyed by the magic number of the Python that wrote the file
+    (the browser's, read from the file: what its ``importlib.util.source_hash``
+    uses); ``_imp.source_hash`` is the same function on every CPython since
+    3.11. Were it ever to differ on some host, every ``.pyc`` would ship
+    checked: slower pages, never stale bytecode.
+    """
+    if pyc[4:8] not in (_CHECKED_HASH, _UNCHECKED_HASH):
+        return None
+    if _imp.source_hash(int.from_bytes(pyc[:4], "little"), source) == pyc[8:16]:
+        return pyc[:4] + _UNCHECKED_HASH + pyc[8:]
+    _log.warning(
+        "the cached bytecode of %s is not that of its source; it ships checked "
+        "(the browser compiles the source instead)",
+        name,
+    )
+    return pyc[:4] + _CHECKED_HASH + pyc[8:]
 
 
 def _python(sources: Mapping[str, bytes]) -> dict[str, bytes]:

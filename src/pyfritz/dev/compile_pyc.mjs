@@ -4,9 +4,11 @@
 //
 // Why here and not on the host: a .pyc is only valid for the Python version
 // that wrote it (the magic number), and the host's CPython is not the
-// browser's 3.14. Why hash-based pycs (PEP 552, CHECKED_HASH): the import
-// system validates each one against its source's hash at import, so a .pyc
-// that does not match its source is never used, whatever the file times.
+// browser's 3.14. Why hash-based pycs (PEP 552, CHECKED_HASH): each records
+// its source's hash, so a .pyc that does not match its source is never used,
+// whatever the file times (pyfritz.dev.bytecode checks that hash when it
+// packs the archive and marks the .pyc unchecked only if it matches; a
+// checked one the import system checks at import).
 //
 // in.json:  {"sources": {"<archive name>": "<base64 source bytes>", ...}}
 // out.json: {"cache_tag": "cpython-314", "pycs": {name: base64}, "errors": {name: text}}

@@ -14,14 +14,16 @@ import pytest
 from pyfritz.dev.bundle import BundleCache, build_bundle
 from pyfritz.dev.bytecode import BytecodeCompiler, pyc_name
 
-# PEP 552: flags word 0b11 = hash-based, checked against the source at import.
+# PEP 552: flags word 0b11 = hash-based, checked against the source at import;
+# 0b01 = hash-based, not checked (its writer vouches for it).
 CHECKED_HASH = (0b11).to_bytes(4, "little")
+UNCHECKED_HASH = (0b01).to_bytes(4, "little")
 
 
-def _header_matches(pyc: bytes, source: bytes) -> bool:
+def _header_matches(pyc: bytes, source: bytes, *, flags: bytes = UNCHECKED_HASH) -> bool:
     # The source hash of a hash-based pyc is keyed by the writer's magic number.
     key = int.from_bytes(pyc[:4], "little")
-    return pyc[4:8] == CHECKED_HASH and pyc[8:16] == _imp.source_hash(key, source)
+    return pyc[4:8] == flags and pyc[8:16] == _imp.source_hash(key, source)
 
 
 def _project(root: Path, modules: dict[str, str]) -> Path:
@@ -39,13 +41,44 @@ def test_pyc_name_is_where_zipimport_looks() -> None:
     assert pyc_name("top.py") == "top.pyc"
 
 
-def test_sources_compile_to_checked_hash_pycs_of_the_browsers_python(tmp_path: Path) -> None:
+def test_sources_compile_to_hash_pycs_of_the_browsers_python_vouched_for(
+    tmp_path: Path,
+) -> None:
     compiler = BytecodeCompiler(cache_dir=tmp_path)
     sources = {"kanban/board.py": b"X = 1\n", "kanban/data.json": b"{}"}
     pycs = compiler.compile(sources)
     assert list(pycs) == ["kanban/board.pyc"]
+    # Its hash is the source's, checked here: the browser need not check it again.
     assert _header_matches(pycs["kanban/board.pyc"], b"X = 1\n")
     assert compiler.unavailable is None
+    # The cache keeps what Node.js wrote: checked.
+    (cached,) = (path.read_bytes() for path in tmp_path.rglob("*.pyc"))
+    assert _header_matches(cached, b"X = 1\n", flags=CHECKED_HASH)
+    assert cached[16:] == pycs["kanban/board.pyc"][16:]
+
+
+def test_cached_bytecode_of_another_source_ships_checked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A damaged cache entry, even one marked unchecked: the browser then checks
+    # it and compiles the source.
+    compiler = BytecodeCompiler(cache_dir=tmp_path)
+    stale = compiler.compile({"a.py": b"A = 1\n"})["a.pyc"]
+    fresh = compiler.compile({"a.py": b"A = 2\n"})["a.pyc"]
+    (entry,) = (path for path in tmp_path.rglob("*.pyc") if path.read_bytes()[16:] == fresh[16:])
+    entry.write_bytes(stale)
+    with caplog.at_level(logging.WARNING, logger="pyfritz.dev.bytecode"):
+        shipped = compiler.compile({"a.py": b"A = 2\n"})["a.pyc"]
+    assert _header_matches(shipped, b"A = 1\n", flags=CHECKED_HASH)
+    assert "the cached bytecode of a.py is not that of its source" in caplog.text
+
+
+def test_cached_bytecode_that_is_not_hash_based_does_not_ship(tmp_path: Path) -> None:
+    compiler = BytecodeCompiler(cache_dir=tmp_path)
+    pyc = compiler.compile({"a.py": b"A = 1\n"})["a.pyc"]
+    (entry,) = tmp_path.rglob("*.pyc")
+    entry.write_bytes(pyc[:4] + bytes(4) + pyc[8:])  # timestamp-based (flags 0)
+    assert compiler.compile({"a.py": b"A = 1\n"}) == {}
 
 
 def test_a_rebuild_starts_node_only_for_what_changed(tmp_path: Path) -> None:
