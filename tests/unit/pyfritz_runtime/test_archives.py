@@ -145,3 +145,27 @@ def test_bytecode_that_does_not_match_its_source_is_not_run(
     archives.mount(path)
     monkeypatch.setattr(zipimport._io, "open_code", _refuse)  # type: ignore[attr-defined]
     assert importlib.import_module("shelf.value").VALUE == "source"
+
+
+def test_unchecked_bytecode_runs_without_reading_its_source_which_tracebacks_still_show(
+    archives: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What pyfritz's archive builder ships once it has checked the hash itself.
+    source = "def fail():\n    raise ValueError('from the bytecode')\n"
+    path = _with_pyc(tmp_path, source, source, checked=False)
+    archives.mount(path)
+    read: list[str] = []
+    member = archives._member
+
+    def reading(data: bytes, toc: tuple[str, ...]) -> bytes | None:
+        read.append(toc[0])
+        return member(data, toc)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(archives, "_member", reading)
+    value = importlib.import_module("shelf.value")
+    assert read == [f"{path}/shelf/__init__.py", f"{path}/shelf/value.pyc"]
+    with pytest.raises(ValueError) as caught:
+        value.fail()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert f'File "{path}/shelf/value.py", line 2' in shown
+    assert "raise ValueError('from the bytecode')" in shown
