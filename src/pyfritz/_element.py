@@ -363,7 +363,9 @@ def _make(
     element = Element(node, scope)
     for attr_name, flow in bound:
         _bind(scope, flow, _attribute_writer(node, attr_name))
-    if isinstance(classes, (Flow, Mapping)):
+    # (None and str first: an isinstance check against Mapping, an ABC, walks
+    # its subclass hooks on the first use of each type, issue 13.)
+    if classes is not None and type(classes) is not str and isinstance(classes, (Flow, Mapping)):
         _classes(scope, node, classes)
     if unsafe_html is not None:
         _property(scope, node, "innerHTML", unsafe_html, _as_text)

@@ -183,7 +183,7 @@ class Flow(Generic[T]):
             assert await flow_of("a", "b").collect() == ["a", "b"]
         """
         items: list[T] = []
-        terminal = _Terminal[T](items.append)
+        terminal: _Terminal[T] = _Terminal(items.append)
         if terminal.attach(self):
             await terminal.wait()
             return items
@@ -201,7 +201,7 @@ class Flow(Generic[T]):
             box.append(value)
             terminal.on_complete()
 
-        terminal = _Terminal[T](take)
+        terminal: _Terminal[T] = _Terminal(take)
         if terminal.attach(self):
             await terminal.wait()
         else:
@@ -228,7 +228,9 @@ class Flow(Generic[T]):
             task.cancel()   # unsubscribes and runs clean-up
         """
         loop = _loop()
-        terminal = _Terminal[T](None)
+        # Not _Terminal[T](None): subscripting a generic class at run time makes
+        # an alias and sets __orig_class__ on each instance (typing's calls, issue 13).
+        terminal: _Terminal[T] = _Terminal(None)
         if terminal.attach(self):
             task = loop.create_task(_await_terminal(terminal, self))
             # Also covers a task cancelled before its first step, when the

@@ -136,11 +136,11 @@ class ReconnectingSession(Generic[M, E, C]):
         self._opens: MutableSharedFlow[E] = MutableSharedFlow()
         self._closes: MutableSharedFlow[C] = MutableSharedFlow()
         self._errors: MutableSharedFlow[WebSocketError] = MutableSharedFlow()
-        self._is_open = self._state.map(lambda s: s.kind == "open").distinct()
-        self._is_closed = self._state.map(lambda s: s.kind == "closed").distinct()
-        self._is_connecting = self._state.map(
-            lambda s: s.kind in ("connecting", "reconnecting")
-        ).distinct()
+        # is_open / is_closed / is_connecting: made on first use (most pages
+        # never read them; six operators less to make at start, issue 13).
+        self._is_open: Flow[bool] | None = None
+        self._is_closed: Flow[bool] | None = None
+        self._is_connecting: Flow[bool] | None = None
         self._queue: deque[object] = deque()
         self._link: _Link[M, E, C] | None = None
         # Connections given up on whose close event is still to be reported.
@@ -191,17 +191,28 @@ class ReconnectingSession(Generic[M, E, C]):
     @property
     def is_open(self) -> Flow[bool]:
         """Whether a connection is open."""
-        return self._is_open
+        flow = self._is_open
+        if flow is None:
+            flow = self._is_open = self._state.map(lambda s: s.kind == "open").distinct()
+        return flow
 
     @property
     def is_connecting(self) -> Flow[bool]:
         """Whether the session is connecting or reconnecting."""
-        return self._is_connecting
+        flow = self._is_connecting
+        if flow is None:
+            flow = self._is_connecting = self._state.map(
+                lambda s: s.kind in ("connecting", "reconnecting")
+            ).distinct()
+        return flow
 
     @property
     def is_closed(self) -> Flow[bool]:
         """Whether the session ended for good."""
-        return self._is_closed
+        flow = self._is_closed
+        if flow is None:
+            flow = self._is_closed = self._state.map(lambda s: s.kind == "closed").distinct()
+        return flow
 
     @property
     def opens(self) -> SharedFlow[E]:

@@ -14,6 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
+from .handlers import Handler
 from .json_codec import _dumps
 from .reporting import report
 from .resource import Resource
@@ -51,7 +52,9 @@ class _RevisionSync(Sync[T]):
     ) -> None:
         super().__init__(store, resource, "revisions")
         key = (socket, policy)
-        connection = _connections.get(key)
+        # (No lookup while there is no connection, a page's first sync: the
+        # key hashes two records field by field.)
+        connection = _connections.get(key) if _connections else None
         if connection is None or connection.offline:
             # A connection that ended for good stays so (its syncs stay
             # offline); a new sync over the same socket opens a new one.
@@ -70,7 +73,11 @@ class _RevisionSync(Sync[T]):
         # runs, so a write queued behind an async handler never overrides a
         # local change made meanwhile. (A root store with nothing running or
         # queued takes the value at once, see _settle: the same decision, now.)
-        self._take = store.handle(self._take_server_value)
+        # A Handler made here, not by store.handle(): that inspects the
+        # function's signature to find whether it takes the action, and this
+        # one does (inspect's first use costs a page ~40 Python calls at start).
+        take = self._take_server_value
+        self._take: Handler[T, None] = Handler(store, take, name=take.__qualname__)
         self._root: RootStore[T] | None = store if isinstance(store, RootStore) else None
         self._stop_store = _attach(store.data, _LocalChanges(self))
         self._follow(store.current)

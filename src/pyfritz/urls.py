@@ -59,7 +59,9 @@ def sync_url(path: str = "/sync", *, location: Any = None) -> str:
         from . import _js
 
         location = _js.window().location  # the page's, in the browser
-    explicit = parse_qs(str(location.search).lstrip("?")).get("sync")
-    if explicit:
-        return explicit[0]
+    search = str(location.search).lstrip("?")
+    if search:  # (none, usually: parse_qs's first use costs a page more than it does)
+        explicit = parse_qs(search).get("sync")
+        if explicit:
+            return explicit[0]
     return websocket_url(path, str(location.href))

@@ -117,9 +117,11 @@ class Session:
         self._opens: MutableSharedFlow[OpenEvent] = MutableSharedFlow()
         self._closes: MutableSharedFlow[CloseEvent] = MutableSharedFlow()
         self._errors: MutableSharedFlow[WebSocketError] = MutableSharedFlow()
-        self._is_connecting = self._state.map(lambda s: s is State.CONNECTING).distinct()
-        self._is_open = self._state.map(lambda s: s is State.OPEN).distinct()
-        self._is_closed = self._state.map(lambda s: s is State.CLOSED).distinct()
+        # is_connecting / is_open / is_closed: made on first use (most pages
+        # never read them; six operators less to make at start, issue 13).
+        self._is_connecting: Flow[bool] | None = None
+        self._is_open: Flow[bool] | None = None
+        self._is_closed: Flow[bool] | None = None
         self._protocol = ""
         self._close_event: CloseEvent | None = None
         self._closed_by_client = False
@@ -176,17 +178,26 @@ class Session:
     @property
     def is_connecting(self) -> Flow[bool]:
         """Whether the session is still connecting."""
-        return self._is_connecting
+        flow = self._is_connecting
+        if flow is None:
+            flow = self._is_connecting = self._state.map(lambda s: s is State.CONNECTING).distinct()
+        return flow
 
     @property
     def is_open(self) -> Flow[bool]:
         """Whether the session is open."""
-        return self._is_open
+        flow = self._is_open
+        if flow is None:
+            flow = self._is_open = self._state.map(lambda s: s is State.OPEN).distinct()
+        return flow
 
     @property
     def is_closed(self) -> Flow[bool]:
         """Whether the session is closed."""
-        return self._is_closed
+        flow = self._is_closed
+        if flow is None:
+            flow = self._is_closed = self._state.map(lambda s: s is State.CLOSED).distinct()
+        return flow
 
     @property
     def opens(self) -> SharedFlow[OpenEvent]:

@@ -367,6 +367,18 @@ async def test_sends_while_disconnected_are_flushed_in_order_before_new_sends() 
     assert first.sent == [] and env.session.queued == 0
 
 
+async def test_state_flags_first_read_after_open_start_from_the_current_state() -> None:
+    # The flags are made on first use: one read only after the open sees it.
+    env = make()
+    env.open()
+    flags: list[tuple[str, bool]] = []
+    env.session.is_open.handled_by(lambda v: flags.append(("open", v)))
+    env.session.is_connecting.handled_by(lambda v: flags.append(("connecting", v)))
+    env.session.is_closed.handled_by(lambda v: flags.append(("closed", v)))
+    assert flags == [("open", True), ("connecting", False), ("closed", False)]
+    assert env.session.is_closed is env.session.is_closed
+
+
 async def test_sends_while_first_connecting_are_queued_too() -> None:
     env = make()
     env.session.send_nowait("early")

@@ -82,6 +82,27 @@ async def test_each_connect_makes_a_new_session(fake_js: FakeJs) -> None:
 # -- state ----------------------------------------------------------------------
 
 
+async def test_state_flags_first_read_after_open_start_from_the_current_state(
+    fake_js: FakeJs,
+) -> None:
+    # The flags are made on first use: one read only after the open sees it.
+    session = websocket(URL).connect()
+    fake_js.socket.fire_open()
+    flags: list[tuple[str, bool]] = []
+    session.is_open.handled_by(lambda v: flags.append(("open", v)))
+    session.is_connecting.handled_by(lambda v: flags.append(("connecting", v)))
+    session.is_closed.handled_by(lambda v: flags.append(("closed", v)))
+    fake_js.socket.fire_close(1000)
+    assert flags == [
+        ("open", True),
+        ("connecting", False),
+        ("closed", False),
+        ("open", False),
+        ("closed", True),
+    ]
+    assert session.is_open is session.is_open
+
+
 async def test_state_flows_follow_open_then_server_close(fake_js: FakeJs) -> None:
     session = websocket(URL, "proto-a").connect()
     states: list[State] = []
