@@ -12,8 +12,9 @@ Private to :mod:`pyfritz.store`.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, Protocol
+from typing import Any
 
+from ._generic import Protocol
 from .hot import StateFlow
 from .reporting import report
 from .sinks import _COMPLETE, _ERROR, _NEXT, Sink, Unsubscribe, _ended

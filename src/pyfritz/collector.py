@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 from asyncio import Future
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from ._generic import Protocol
 from .sinks import _UNSET, Source, _Buffer, _loop
 
 __all__: list[str] = []

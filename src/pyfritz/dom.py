@@ -53,7 +53,7 @@ is alive, for leak tests.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 # The mount layer and the element-making core: their public names are
 # re-exported, the underscored ones are package-internal pieces that the tag
@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import _mount
 from ._batch import _PAIRS, _Chunk
 from ._element import _LETTERS, _RECORDED, Attr, Classes, Element, Text, _is_name, _make, _text_node
+from ._generic import Protocol
 from ._mount import (
     Mount,
     _context,

@@ -27,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sized
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
+
+from ._generic import Generic, Protocol
 
 __all__ = ["Handler", "HandlerMethod", "handler"]
 

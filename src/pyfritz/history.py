@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from ._generic import Generic
 from .flows import MutableStateFlow, StateFlow
 from .store import Store
 

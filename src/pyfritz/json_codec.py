@@ -29,8 +29,9 @@ import math
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Generic, TypeAlias, TypeVar, Union
+from typing import Any, TypeAlias, TypeVar, Union
 
+from ._generic import Generic
 from .errors import DecodeError
 
 __all__ = ["JsonCodec", "JsonValue"]

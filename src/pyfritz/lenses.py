@@ -19,8 +19,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from ._generic import Generic
 from .errors import LensError
 
 __all__ = ["Lens", "by_id", "field_lens"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 
+from ._generic import Generic, Protocol
 from ._record import Record, record
 from .operators import Flow
 

@@ -34,8 +34,9 @@ import random as _random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self, TypeVar
 
+from ._generic import Generic
 from .errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
 from .links import (

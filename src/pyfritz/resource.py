@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from ._generic import Generic, Protocol
 from .errors import DecodeError
 from .json_codec import JsonCodec, JsonValue, _dumps, _type_name
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from ._generic import Protocol
 from .lenses import Lens
 from .store import RootStore, SubStore
 

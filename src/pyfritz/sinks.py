@@ -20,8 +20,9 @@ import inspect
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import GeneratorType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._generic import Generic, Protocol
 from .errors import BufferOverflowError
 
 if TYPE_CHECKING:

@@ -40,8 +40,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
+from ._generic import Generic, Protocol
 from ._parts import MISSING, PartFlow, Routes, Upstream
 from .errors import LensError
 from .handlers import (

@@ -9,8 +9,9 @@ a frame that cannot be used is reported to every sync on the connection.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from ._generic import Protocol
 from .errors import SendException
 from .json_codec import _dumps, _loads, _scan_once
 from .reporting import report

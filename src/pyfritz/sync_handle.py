@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from ._generic import Generic, Protocol
 from .errors import SyncError
 from .hot import MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow
 from .operators import Flow

@@ -19,8 +19,9 @@ import inspect
 import sys
 from collections import deque
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._generic import Generic
 from .handlers import Handler, _replace
 from .hot import MutableSharedFlow, MutableStateFlow
 from .reporting import report

@@ -37,8 +37,9 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from typing import Generic, TypeVar
+from typing import TypeVar
 
+from ._generic import Generic
 from .hot import MutableStateFlow, StateFlow
 from .messages import Message, Validator, has_errors, run_validator
 from .operators import Flow

@@ -25,8 +25,9 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from ._generic import Generic
 from .operators import Flow, combine
 from .store import Store, SubStore
 

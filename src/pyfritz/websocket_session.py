@@ -19,9 +19,10 @@ import contextlib
 from collections import deque
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from . import _js, _wakeup
+from ._generic import Protocol
 from .errors import ConnectionClosed, ConnectionException, SendException, WebSocketError
 from .flows import Flow, MutableSharedFlow, MutableStateFlow, SharedFlow, StateFlow, report
 from .links import _check_close
