@@ -52,11 +52,17 @@ def new_websocket(url: str, protocols: Sequence[str]) -> Any:
     return js.WebSocket.new(url)
 
 
+_ffi: Any = None  # pyodide.ffi, once a proxy was made
+
+
 def create_proxy(fn: Callable[..., Any]) -> Any:
     """Wrap ``fn`` for JS to call until :func:`destroy_proxy`; counted."""
-    from pyodide import ffi
+    global _live, _ffi
+    ffi = _ffi
+    if ffi is None:  # (an import statement per call costs a page a call each at start)
+        from pyodide import ffi
 
-    global _live
+        _ffi = ffi
     proxy = ffi.create_proxy(fn)
     _live += 1
     return proxy

@@ -32,6 +32,9 @@ def websocket_url(url: str, page_url: str) -> str:
         websocket_url("/sync", "https://example.org/app/index.html")
         # 'wss://example.org/sync'
     """
+    fast = _origin_path(url, page_url)
+    if fast is not None:
+        return fast
     parts = urlsplit(urljoin(page_url, url))
     scheme = _SCHEMES.get(parts.scheme)
     if scheme is None or not parts.netloc:
@@ -41,6 +44,42 @@ def websocket_url(url: str, page_url: str) -> str:
         )
     # A fragment is not allowed in a WebSocket URL.
     return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def _origin_path(url: str, page_url: str) -> str | None:
+    """``websocket_url`` of a plain absolute path (``"/sync"``) on an http(s) page, or ``None``.
+
+    The same result as urljoin + urlsplit for what it accepts (no dot segment,
+    query, fragment, backslash, space or control character, a page URL as browsers
+    give it), without their ~35 Python calls: a synced page resolves its sync
+    URL at start (issue 13). Anything else goes the general way.
+    """
+    if (
+        url[:1] != "/"
+        or url[1:2] == "/"
+        or "." in url
+        or "#" in url
+        or "?" in url
+        or "\\" in url
+        or not url.isascii()
+        or not url.isprintable()
+        or " " in url
+    ):
+        return None
+    scheme, separator, rest = page_url.partition("://")
+    host, slash, _ = rest.partition("/")
+    ws = {"http": "ws", "https": "wss"}.get(scheme)
+    if (
+        ws is None
+        or not separator
+        or not slash
+        or not host
+        or not host.isascii()
+        or not host.isprintable()
+        or any(c in host for c in " ?#\\")
+    ):
+        return None
+    return f"{ws}://{host}{url}"
 
 
 def sync_url(path: str = "/sync", *, location: Any = None) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
 from fakes.fake_js import FakeJs, install
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from pyfritz import websocket
-from pyfritz.urls import sync_url, websocket_url
+from pyfritz.urls import _origin_path, sync_url, websocket_url
 
 
 @pytest.fixture
@@ -36,6 +39,40 @@ def test_a_relative_path_resolves_against_the_page_folder() -> None:
 
 def test_an_absolute_websocket_url_stays_and_loses_a_fragment() -> None:
     assert websocket_url("wss://other.org/s?x=1#f", "http://h/") == "wss://other.org/s?x=1"
+
+
+_URL_CHARS = st.sampled_from([*"/abcXYZ019.-_~?&=#%:@ \\\t", "é"])
+
+
+@given(
+    path=st.text(_URL_CHARS, max_size=12).map(lambda text: "/" + text),
+    page=st.sampled_from(
+        [
+            "http://127.0.0.1:8000/index.html",
+            "https://example.org/a/b.html?x=1#f",
+            "http://u:p@h:1/",
+            "https://[::1]:8443/app/",
+            "HTTP://h/",
+            "http://h?q=1",
+            "file:///index.html",
+        ]
+    ),
+)
+@example(path="/sync", page="http://127.0.0.1:8000/index.html")
+@example(path="/a/../sync", page="http://h/")
+def test_the_shortcut_for_an_absolute_path_agrees_with_urljoin(path: str, page: str) -> None:
+    fast = _origin_path(path, page)
+    if fast is None:
+        return  # taken the general way
+    parts = urlsplit(urljoin(page, path))
+    assert fast == urlunsplit(
+        ({"http": "ws", "https": "wss"}[parts.scheme], parts.netloc, parts.path, parts.query, "")
+    )
+
+
+def test_the_usual_sync_path_takes_the_shortcut() -> None:
+    assert _origin_path("/sync", "http://127.0.0.1:8000/index.html") == "ws://127.0.0.1:8000/sync"
+    assert _origin_path("/a/../sync", "http://h/") is None
 
 
 def test_a_non_web_url_is_refused() -> None:
