@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 __all__ = ["Record", "record"]
 
-R = TypeVar("R", bound="type[Record]")
-
 
 class Record:
     """The methods ``@dataclass(frozen=True)`` would generate, over ``__match_args__``."""
@@ -77,6 +75,11 @@ class Record:
     def __replace__(self, **changes: Any) -> Any:
         """``copy.replace`` (Python 3.13+), as on a dataclass."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+# The bound is the class, not its name: typing compiles a string bound when
+# the TypeVar is made, at each page load (issue 13).
+R = TypeVar("R", bound=type[Record])
 
 
 class _Metadata:

@@ -36,7 +36,10 @@ __all__ = ["Handler", "HandlerMethod", "handler"]
 T = TypeVar("T")
 Action = TypeVar("Action")
 Action_contra = TypeVar("Action_contra", contravariant=True)
-StoreT = TypeVar("StoreT", bound="_Target[Any]")
+if TYPE_CHECKING:
+    StoreT = TypeVar("StoreT", bound="_Target[Any]")
+else:  # _Target is for type checkers only; typing would compile the string at each page load
+    StoreT = TypeVar("StoreT")
 
 # Type aliases for annotations only: a typing subscript costs a page ~50-100
 # calls at start (issue 13).

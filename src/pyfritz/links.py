@@ -24,7 +24,6 @@ _MAX_REASON_BYTES = 123
 
 M = TypeVar("M")  # a message
 E = TypeVar("E")  # an open event
-C = TypeVar("C", bound="CloseLike")  # a close event
 T = TypeVar("T")
 
 _Kind = Literal["connecting", "open", "reconnecting", "closing", "closed"]
@@ -61,6 +60,11 @@ class CloseLike(Protocol):
     @property
     def was_clean(self) -> bool:
         """Whether the closing handshake completed."""
+
+
+# A close event. The bound is the class, not its name: typing compiles a
+# string bound when the TypeVar is made, at each page load (issue 13).
+C = TypeVar("C", bound=CloseLike)
 
 
 class SessionLike(Protocol[M, E, C]):

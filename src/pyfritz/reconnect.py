@@ -72,7 +72,7 @@ __all__ = [
 
 M = TypeVar("M")  # a message
 E = TypeVar("E")  # an open event
-C = TypeVar("C", bound="CloseLike")  # a close event
+C = TypeVar("C", bound=CloseLike)  # a close event
 
 
 class ReconnectingSession(Generic[M, E, C]):
