@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sized
+from types import FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 from ._generic import Generic, Protocol
@@ -231,6 +232,13 @@ def handler(fn: Callable[..., Any], /) -> HandlerMethod[Any, Any, Any]:
 
 def _takes_action(fn: Callable[..., Any], *, skip: int = 0) -> bool:
     """Whether ``fn`` takes an action after the value (and ``skip`` leading arguments)."""
+    # A plain function with nothing in its __dict__ (no __wrapped__, no
+    # __signature__) has the signature its code says: read it there. A page's
+    # @handler methods run this at import, and inspect.signature costs ~25
+    # Python calls each (issue 13). Anything else asks inspect.
+    if type(fn) is FunctionType and not fn.__dict__:
+        code = fn.__code__
+        return bool(code.co_flags & inspect.CO_VARARGS) or code.co_argcount - skip >= 2
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # some builtins have no signature
