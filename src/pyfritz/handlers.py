@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sized
-from types import FunctionType
+from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
 from ._generic import Generic, Protocol
@@ -235,7 +235,10 @@ def _takes_action(fn: Callable[..., Any], *, skip: int = 0) -> bool:
     # A plain function with nothing in its __dict__ (no __wrapped__, no
     # __signature__) has the signature its code says: read it there. A page's
     # @handler methods run this at import, and inspect.signature costs ~25
-    # Python calls each (issue 13). Anything else asks inspect.
+    # Python calls each (issue 13). A bound method is its function after
+    # ``self`` (as a sync's own handler). Anything else asks inspect.
+    if type(fn) is MethodType and type(fn.__func__) is FunctionType:
+        fn, skip = fn.__func__, skip + 1
     if type(fn) is FunctionType and not fn.__dict__:
         code = fn.__code__
         return bool(code.co_flags & inspect.CO_VARARGS) or code.co_argcount - skip >= 2

@@ -14,7 +14,6 @@ import contextlib
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
-from .handlers import Handler
 from .json_codec import _dumps
 from .reporting import report
 from .resource import Resource
@@ -73,11 +72,7 @@ class _RevisionSync(Sync[T]):
         # runs, so a write queued behind an async handler never overrides a
         # local change made meanwhile. (A root store with nothing running or
         # queued takes the value at once, see _settle: the same decision, now.)
-        # A Handler made here, not by store.handle(): that inspects the
-        # function's signature to find whether it takes the action, and this
-        # one does (inspect's first use costs a page ~40 Python calls at start).
-        take = self._take_server_value
-        self._take: Handler[T, None] = Handler(store, take, name=take.__qualname__)
+        self._take = store.handle(self._take_server_value)
         self._root: RootStore[T] | None = store if isinstance(store, RootStore) else None
         self._stop_store = _attach(store.data, _LocalChanges(self))
         self._follow(store.current)

@@ -52,6 +52,27 @@ def test_a_plain_function_is_read_from_its_code_as_inspect_reads_it(
     assert _takes_action(fn, skip=skip) == _takes_action(_with_dict(fn), skip=skip)
 
 
+class _Owner:
+    def one(self, value: int) -> int:
+        return value
+
+    def two(self, value: int, action: int) -> int:
+        return value
+
+    def rest(self, *args: int) -> int:
+        return 0
+
+    def keyword(self, value: int, *, action: int = 0) -> int:
+        return value
+
+
+@pytest.mark.parametrize("skip", [0, 1])
+@pytest.mark.parametrize("name", ["one", "two", "rest", "keyword"])
+def test_a_bound_method_is_read_from_its_function_as_inspect_reads_it(name: str, skip: int) -> None:
+    method = getattr(_Owner(), name)
+    assert _takes_action(method, skip=skip) == _takes_action(_with_dict(method), skip=skip)
+
+
 def test_what_the_signature_says_decides() -> None:
     assert _takes_action(lambda value, action: value)
     assert not _takes_action(lambda value: value)
