@@ -19,18 +19,18 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from pyfritz.server.sockets import listen
 from pyfritz.server.transport import WebSocketProtocol
 
 __all__ = ["free_socket", "read_headers_file", "serve_asgi", "serve_static"]
 
 
 def free_socket() -> socket.socket:
-    """Return a listening TCP socket bound to a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    return sock
+    """Return a listening TCP socket bound to a free loopback port.
+
+    Its connections send without delay (see :mod:`pyfritz.server.sockets`).
+    """
+    return listen("127.0.0.1", 0)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -28,6 +27,7 @@ from .hosts import LOOPBACK_HOSTS, check_hosts, default_allowed_hosts
 from .hub import MAX_STORED, MAX_VALUE, Hub
 from .limits import Limits
 from .origins import DEFAULT_ALLOWED_ORIGINS
+from .sockets import listen
 from .storage import MemoryStorage, SqliteStorage, Storage
 from .transport import uvicorn_config
 from .validate import load_resources
@@ -239,8 +239,7 @@ async def _serve(
 ) -> None:
     await hub.open()
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+        sock = listen(host, port, backlog=2048)
         with sock:
             for line in banner:
                 print(line, flush=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
@@ -13,6 +12,7 @@ import uvicorn
 from starlette.types import ASGIApp, Message
 
 from pyfritz.server import MAX_FRAME, MemoryStorage, Record, StorageError, StorageUnavailable
+from pyfritz.server.sockets import listen
 from pyfritz.server.transport import DIRECT, uvicorn_config
 
 __all__ = [
@@ -270,9 +270,7 @@ async def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> Asyn
     The listening socket is bound before the server starts, so clients can
     connect at once: the kernel queues them until uvicorn accepts.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn_config(app, max_frame=MAX_FRAME, lifespan=lifespan)
     server = uvicorn.Server(config)
