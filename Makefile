@@ -27,8 +27,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Node.js is needed here only: the runtime files become package data.
-$(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py $(wildcard runtime/snapshot/*.mjs runtime/snapshot/*.py)
+# Node.js is needed here only: the runtime files become package data. The
+# snapshot holds pyfritz's browser modules imported: an edit makes a new one.
+$(RUNTIME_MANIFEST): node_modules/.installed tools/vendor.py $(wildcard runtime/snapshot/*.mjs runtime/snapshot/*.py) \
+		$(wildcard src/pyfritz/*.py) src/pyfritz/dev/bundle.py
 	$(PYTHON) tools/vendor.py
 	touch $@
 

@@ -10,7 +10,11 @@ Pyodide's ``pyodide.mjs`` is copied as ``pyodide.core.mjs``; the page's
 ``pyodide/pyodide.mjs`` is ``runtime/snapshot/entry.mjs``, which starts CPython
 from ``pyodide/snapshot.bin.gz``: a memory snapshot of the started interpreter,
 made here by running ``runtime/snapshot/make_snapshot.mjs`` under Node.js (see
-docs/browser-support.md, "Boot time").
+docs/browser-support.md, "Boot time"). The snapshot also holds pyfritz's
+browser modules already imported (``src/pyfritz`` without the parts
+``pyfritz.dev.bundle.CPYTHON_ONLY`` names), which a page takes only when its
+archive holds the very same sources (runtime/README.md); an edit of one of
+them makes a new snapshot.
 Node.js is needed for this step (``npm ci``) and for nothing after it.
 
 Usage: ``python tools/vendor.py [--root DIR]``
@@ -19,6 +23,7 @@ Usage: ``python tools/vendor.py [--root DIR]``
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import hashlib
 import json
@@ -44,6 +49,34 @@ RUNTIME_FILES = Path("runtime/src/pyfritz_runtime/files")
 #: The snapshot entry and its maker, relative to the repository root.
 SNAPSHOT_SOURCES = Path("runtime/snapshot")
 
+#: The framework whose browser modules the snapshot holds, and where its
+#: archive builder names the parts that never ship to the browser.
+FRAMEWORK = Path("src/pyfritz")
+BUNDLE_MODULE = FRAMEWORK / "dev" / "bundle.py"
+
+
+def _cpython_only(bundle: Path) -> list[str]:
+    """``CPYTHON_ONLY`` of the archive builder, read without importing it (this
+    runs before pyfritz's dependencies are installed)."""
+    for node in ast.parse(bundle.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == [
+            "CPYTHON_ONLY"
+        ]:
+            value = node.value
+            if isinstance(value, ast.Call):  # frozenset({...})
+                value = value.args[0]
+            return sorted(ast.literal_eval(value))
+    raise SystemExit(f"vendor: no CPYTHON_ONLY in {bundle}")
+
+
+def _framework_sources(framework: Path, left_out: list[str]) -> list[Path]:
+    """The framework's modules that ship to the browser, sorted."""
+    return sorted(
+        path
+        for path in framework.rglob("*.py")
+        if path.relative_to(framework).parts[0] not in left_out and "__pycache__" not in path.parts
+    )
+
 
 def _version(package_dir: Path) -> str:
     data = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
@@ -64,7 +97,7 @@ def _is_complete(target: Path, versions: dict[str, str]) -> bool:
     )
 
 
-def _snapshot(sources: Path, pyodide: Path) -> None:
+def _snapshot(sources: Path, pyodide: Path, framework: Path, left_out: list[str]) -> None:
     """Put the snapshot entry in front of Pyodide's loader and make the snapshot."""
     (pyodide / "pyodide.mjs").rename(pyodide / "pyodide.core.mjs")
     shutil.copy2(sources / "entry.mjs", pyodide / "pyodide.mjs")
@@ -72,7 +105,14 @@ def _snapshot(sources: Path, pyodide: Path) -> None:
     try:
         # TZ=UTC: `time.timezone` in the snapshot is the same whoever makes it.
         subprocess.run(
-            ["node", str(sources / "make_snapshot.mjs"), str(pyodide), str(raw)],
+            [
+                "node",
+                str(sources / "make_snapshot.mjs"),
+                str(pyodide),
+                str(raw),
+                str(framework),
+                *left_out,
+            ],
             check=True,
             env={**os.environ, "TZ": "UTC"},
         )
@@ -95,6 +135,8 @@ def vendor(root: Path) -> Path:
             raise SystemExit(f"vendor: {needed} is missing; run `npm ci` first")
     target = root / RUNTIME_FILES
     sources = root / SNAPSHOT_SOURCES
+    framework = root / FRAMEWORK
+    left_out = _cpython_only(root / BUNDLE_MODULE)
     versions = {
         "@pyscript/core": _version(pyscript_dir),
         "pyodide": _version(pyodide_dir),
@@ -103,6 +145,12 @@ def vendor(root: Path) -> Path:
             b"".join(
                 path.read_bytes()
                 for path in sorted([*sources.glob("*.mjs"), *sources.glob("*.py")])
+            )
+        ).hexdigest()[:16],
+        "framework": hashlib.sha256(
+            b"".join(
+                path.relative_to(framework).as_posix().encode() + b"\0" + path.read_bytes()
+                for path in _framework_sources(framework, left_out)
             )
         ).hexdigest()[:16],
     }
@@ -117,7 +165,7 @@ def vendor(root: Path) -> Path:
             shutil.copy2(path, target / "pyscript" / path.name)
     for name in PYODIDE_FILES:
         shutil.copy2(pyodide_dir / name, target / "pyodide" / name)
-    _snapshot(sources, target / "pyodide")
+    _snapshot(sources, target / "pyodide", framework, left_out)
     shutil.copy2(pyscript_dir / "LICENSE", target / "licenses" / "pyscript-LICENSE")
     served = sorted(
         path for folder in ("pyscript", "pyodide") for path in (target / folder).iterdir()

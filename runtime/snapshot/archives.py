@@ -22,22 +22,38 @@ code took 70-180 ms in a page that way, 15-35 ms from memory). Archives it
 does not handle (ZIP64, names not flagged UTF-8, data in front of the
 archive) and timestamp-based ``.pyc`` files are left to zipimport.
 
+The snapshot also holds modules already imported from an archive
+(:func:`preload`: pyfritz itself, run once when the runtime is vendored).
+They are kept out of ``sys.modules`` until a page mounts an archive at the
+same path whose sources of those modules are the same bytes (each member's
+CRC-32 and size, read from the zip's directory without inflating anything);
+then they are put into ``sys.modules`` as they are, and importing them costs
+nothing. A page whose archive differs (another pyfritz, an edited module) or
+that has none imports from its own archive, as without a snapshot.
+
 Pure Python without JavaScript objects, as a memory snapshot requires.
 """
 
 import _imp
+import importlib
 import marshal
+import os
 import sys
 import zipimport
 import zlib
 from importlib._bootstrap_external import MAGIC_NUMBER
 from struct import unpack_from
 
-__all__ = ["ArchiveImporter", "mount"]
+__all__ = ["ArchiveImporter", "adopted", "mount", "preload"]
 
 _archives: list[str] = []
 #: The bytes of each mounted archive whose directory :func:`_directory` read.
 _data: dict[str, bytes] = {}
+#: Modules imported by :func:`preload`, by archive: each source's member name
+#: with its CRC-32 and size, and the modules, not yet in ``sys.modules``.
+_preloaded: dict[str, tuple[dict[str, tuple[int, int]], dict[str, object]]] = {}
+#: The names of the preloaded modules a page's archive took, in import order.
+adopted: list[str] = []
 
 _END = b"PK\x05\x06"  # end of central directory record (APPNOTE 4.3.16)
 _ENTRY = 0x02014B50  # central directory file header (APPNOTE 4.3.12)
@@ -165,7 +181,11 @@ def _hook(path: str) -> ArchiveImporter:
 
 
 def mount(archive: str) -> None:
-    """Put the zip file ``archive`` first on ``sys.path``, imported by :class:`ArchiveImporter`."""
+    """Put the zip file ``archive`` first on ``sys.path``, imported by :class:`ArchiveImporter`.
+
+    Modules :func:`preload` imported from an archive at this path, whose
+    sources ``archive`` holds unchanged, go into ``sys.modules`` as they are.
+    """
     if not _archives:
         sys.path_hooks.insert(0, _hook)
     with open(archive, "rb") as file:
@@ -176,3 +196,59 @@ def mount(archive: str) -> None:
         _data[archive] = data
     _archives.append(archive)
     sys.path.insert(0, archive)
+    held = _preloaded.pop(archive, None)
+    if held is not None and files is not None:
+        sources, modules = held
+        if all(_crc_size(files.get(name)) == known for name, known in sources.items()):
+            for name, module in modules.items():
+                if sys.modules.setdefault(name, module) is module:  # type: ignore[arg-type]
+                    adopted.append(name)
+                    loader = getattr(module, "__loader__", None)
+                    if hasattr(loader, "_files"):  # Python < 3.13 copies the directory
+                        loader._files = files  # type: ignore[union-attr]
+
+
+def _crc_size(toc: tuple | None) -> tuple[int, int] | None:
+    return None if toc is None else (toc[7], toc[3])
+
+
+def preload(archive: str, names: list[str]) -> None:
+    """Import the modules ``names`` from the zip file ``archive``, then hold them back.
+
+    Every module the imports load from ``archive`` leaves ``sys.modules`` and
+    ``archive`` is unmounted and deleted; a later :func:`mount` of an archive
+    at the same path with the same sources puts them back. For the snapshot:
+    the modules must hold no JavaScript object once imported.
+    """
+    mount(archive)
+    before = set(sys.modules)
+    for name in names:
+        importlib.import_module(name)
+    files = _members(zipimport.zipimporter(archive))
+    inside = archive + "/"
+    modules = {
+        name: module
+        for name, module in sys.modules.items()
+        if name not in before and (getattr(module, "__file__", None) or "").startswith(inside)
+    }
+    sources: dict[str, tuple[int, int]] = {}
+    for name, module in modules.items():
+        member = module.__file__[len(inside) :]  # type: ignore[attr-defined]
+        known = _crc_size(files.get(member))
+        if known is None:
+            raise ImportError(f"{name} was not imported from a source in {archive}", name=name)
+        sources[member] = known
+        del sys.modules[name]
+    # Unmounted: the page mounts its own archive at this path.
+    sys.path.remove(archive)
+    _archives.remove(archive)
+    if not _archives:
+        sys.path_hooks.remove(_hook)
+    _data.pop(archive, None)
+    zipimport._zip_directory_cache.pop(archive, None)  # type: ignore[attr-defined]
+    cached = [path for path in sys.path_importer_cache if path.startswith(archive)]
+    for path in cached:
+        if path == archive or path.startswith(inside):
+            del sys.path_importer_cache[path]
+    os.remove(archive)
+    _preloaded[archive] = (sources, modules)

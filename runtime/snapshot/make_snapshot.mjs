@@ -1,14 +1,15 @@
 // Make the memory snapshot pyfritz pages start CPython from (see entry.mjs).
-// Run by tools/vendor.py with Node.js: node make_snapshot.mjs <pyodide dir> <out.bin>
+// Run by tools/vendor.py with Node.js:
+//   node make_snapshot.mjs <pyodide dir> <out.bin> [<package dir> [<left-out name>...]]
 //
 // The snapshot is the whole wasm memory right after Pyodide's own start-up,
 // before any page code ran; it holds no JavaScript object (Pyodide refuses to
 // make one that would), so one made under Node.js restores in every browser.
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const [pyodideDir, out] = process.argv.slice(2);
+const [pyodideDir, out, packageDir, ...leftOut] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, "pyodide.core.mjs")).href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true });
 // What a browser's normal start would have instead: Node names its script in
@@ -40,4 +41,43 @@ sys.path.remove("")
   { globals: scope },
 );
 scope.destroy();
+
+// And the framework itself (pyfritz, without the parts that never ship to
+// the browser), imported from an archive at the path a page's first archive
+// gets, as a page would import it: archives.py holds the modules back until a
+// page mounts an archive with the same sources (see there). Its modules import
+// `js` only when a function runs, never at import: no JavaScript object.
+if (packageDir) {
+  const names = [];
+  const copy = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const name = relative(dirname(packageDir), path).split(sep).join("/");
+      if (dir === packageDir && leftOut.includes(entry.name)) continue;
+      if (entry.isDirectory() && entry.name !== "__pycache__") {
+        copy(path);
+      } else if (entry.isFile() && entry.name.endsWith(".py")) {
+        pyodide.FS.mkdirTree(`/tmp/framework/${dirname(name)}`);
+        pyodide.FS.writeFile(`/tmp/framework/${name}`, readFileSync(path));
+        names.push(name);
+      }
+    }
+  };
+  copy(packageDir);
+  pyodide.runPython(`
+def preload(names):
+    import os, shutil, zipfile, _pyfritz_archives
+    os.makedirs("/lib/archives", exist_ok=True)
+    archive = "/lib/archives/0.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in names:
+            out.write(f"/tmp/framework/{name}", name)
+    shutil.rmtree("/tmp/framework")
+    modules = [name.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for name in names]
+    _pyfritz_archives.preload(archive, sorted(modules))
+
+preload(${JSON.stringify(names.sort())})
+del preload
+`);
+}
 writeFileSync(out, pyodide.makeMemorySnapshot());

@@ -9,8 +9,12 @@ from typing import Any
 
 from harness import CONFIG, PAGES, ROOT, open_py
 from playwright.sync_api import Page, expect
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from pyfritz.dev import create_app
+from pyfritz.dev.bundle import BUNDLE_PATH, FRAMEWORK_DIR, build_bundle
 from pyfritz.dev.bytecode import BytecodeCompiler
 from pyfritz.dev.threaded import serve_asgi
 
@@ -31,9 +35,13 @@ def test_the_demo_modules_run_from_the_archives_bytecode(strict_page: Page) -> N
     # Every standard-library module pyfritz imports is in the runtime's memory
     # snapshot (runtime/snapshot/make_snapshot.mjs): none is compiled here.
     assert report.pop("standard library modules loaded") == []
-    # Imported from the archive as it is (the runtime's archive importer), not unpacked.
+    # Imported from the archive as it is (the runtime's archive importer), not
+    # unpacked; pyfritz's modules came imported in the snapshot, as the
+    # archive holds the very sources they were imported from.
     expected = {"compiled": False, "cached": True, "in place": True, "value": None}
-    assert report == {name: expected for name in modules}
+    assert report == {
+        name: {**expected, "preloaded": name.startswith("pyfritz.")} for name in modules
+    }
 
 
 def test_bytecode_that_does_not_match_its_source_is_not_run(
@@ -70,6 +78,37 @@ def test_bytecode_that_does_not_match_its_source_is_not_run(
         "cached": True,
         "in place": True,
         "value": "fresh",
+        "preloaded": False,
     }
-    assert report["probe"] == {"compiled": False, "cached": True, "in place": True, "value": None}
+    assert report["probe"] == {
+        "compiled": False,
+        "cached": True,
+        "in place": True,
+        "value": None,
+        "preloaded": False,
+    }
     assert report["standard library modules loaded"] == []
+
+
+def test_a_page_with_another_pyfritz_imports_its_own(strict_page: Page, tmp_path: Path) -> None:
+    # The runtime's snapshot holds pyfritz's modules imported (made when the
+    # runtime was vendored); a page whose archive ships a pyfritz with one
+    # module edited (another version, an edit in development) must run its own.
+    framework = tmp_path / "pyfritz"
+    shutil.copytree(FRAMEWORK_DIR, framework, ignore=shutil.ignore_patterns("__pycache__"))
+    errors = framework / "errors.py"
+    errors.write_text(errors.read_text() + '\nVALUE = "edited"\n')
+    archive = build_bundle(ROOT / "app", framework=framework, bytecode=BytecodeCompiler())
+
+    async def edited(request: Request) -> Response:
+        return Response(archive, media_type="application/zip")
+
+    app = create_app(
+        ROOT, extra_roots=[PAGES], harness=True, routes=[Route("/" + BUNDLE_PATH, edited)]
+    )
+    with serve_asgi(app) as url:
+        strict_page.goto(f"{url}/harness.html?py=bytecode_probe&modules=pyfritz.errors,pyfritz.dom")
+        report = _report(strict_page)
+    expected = {"compiled": False, "cached": True, "in place": True, "preloaded": False}
+    assert report["pyfritz.errors"] == {**expected, "value": "edited"}
+    assert report["pyfritz.dom"] == {**expected, "value": None}

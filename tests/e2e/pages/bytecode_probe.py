@@ -1,8 +1,10 @@
 # Imports the modules named by ?modules=a,b and shows, for each, whether the
 # browser compiled its source or ran the archive's bytecode (the .pyc beside
 # the source, read in place by the runtime's archive importer), and its VALUE
-# if it has one; and which standard-library modules they loaded (compiled from
-# source: not in the runtime's snapshot). tests/e2e/test_bytecode.py.
+# if it has one, and whether it came imported in the runtime's snapshot (taken
+# when the page's archive holds the same source); and which standard-library
+# modules they loaded (compiled from source: not in the runtime's snapshot).
+# tests/e2e/test_bytecode.py.
 import importlib
 import importlib._bootstrap_external as external
 import json
@@ -10,6 +12,7 @@ import os
 import sys
 import zipimport
 
+import _pyfritz_archives
 from pyscript import document, window
 
 compiled = []
@@ -53,6 +56,7 @@ try:
             "cached": has_bytecode(module),
             "in place": isinstance(module.__spec__.loader, zipimport.zipimporter),
             "value": getattr(module, "VALUE", None),
+            "preloaded": name in _pyfritz_archives.adopted,
         }
 finally:
     external.SourceLoader.source_to_code = original

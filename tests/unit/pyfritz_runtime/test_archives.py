@@ -169,3 +169,92 @@ def test_unchecked_bytecode_runs_without_reading_its_source_which_tracebacks_sti
     shown = "".join(traceback.format_exception(caught.value))
     assert f'File "{path}/shelf/value.py", line 2' in shown
     assert "raise ValueError('from the bytecode')" in shown
+
+
+# Preloading: the snapshot's modules, taken by a page whose archive holds the same sources.
+
+_SHELF = {
+    "shelf/__init__.py": "RUNS = []\n",
+    "shelf/books.py": (
+        "import shelf\nshelf.RUNS.append('books')\n\n"
+        "def fail():\n    raise ValueError('preloaded')\n"
+    ),
+}
+
+
+def _preloaded(archives: ModuleType, tmp_path: Path, files: dict[str, str]) -> ModuleType:
+    """Preload shelf.books as the snapshot maker does; return the module it held back."""
+    path = _write(tmp_path, files)
+    archives.preload(path, ["shelf.books"])
+    assert "shelf" not in sys.modules and "shelf.books" not in sys.modules
+    assert path not in sys.path and not Path(path).exists()  # unmounted
+    assert not any(key.startswith(path) for key in sys.path_importer_cache)
+    held: ModuleType = archives._preloaded[path][1]["shelf.books"]
+    return held
+
+
+def test_an_archive_with_the_same_sources_takes_the_preloaded_modules(
+    archives: ModuleType, tmp_path: Path
+) -> None:
+    held = _preloaded(archives, tmp_path, _SHELF)
+    # The page's archive: the same sources at the same path, with more beside them.
+    path = _write(tmp_path, {**_SHELF, "shelf/more.py": "VALUE = 1\n", "app/__init__.py": ""})
+    archives.mount(path)
+    assert sorted(archives.adopted) == ["shelf", "shelf.books"]
+    books = importlib.import_module("shelf.books")
+    assert books is held
+    assert books.__file__ == f"{path}/shelf/books.py"
+    assert importlib.import_module("shelf").RUNS == ["books"]  # not run again
+    assert importlib.import_module("shelf.more").VALUE == 1  # the rest from the archive
+    # Tracebacks read the source from the page's archive.
+    with pytest.raises(ValueError) as caught:
+        books.fail()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert f'File "{path}/shelf/books.py", line 5' in shown
+    assert "raise ValueError('preloaded')" in shown
+    assert archives._preloaded == {}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        {**_SHELF, "shelf/books.py": _SHELF["shelf/books.py"].replace("preloaded", "Preloaded")},
+        {**_SHELF, "shelf/books.py": _SHELF["shelf/books.py"] + "\n"},
+        {"shelf/__init__.py": _SHELF["shelf/__init__.py"]},
+        {"app/__init__.py": ""},
+    ],
+    ids=["edited", "longer", "missing", "another-app"],
+)
+def test_an_archive_with_other_sources_imports_its_own(
+    archives: ModuleType, tmp_path: Path, page: dict[str, str]
+) -> None:
+    held = _preloaded(archives, tmp_path, _SHELF)
+    path = _write(tmp_path, page)
+    archives.mount(path)
+    assert archives.adopted == []
+    assert archives._preloaded == {}  # held back no longer
+    if "shelf/books.py" in page:
+        books = importlib.import_module("shelf.books")
+        assert books is not held
+        assert importlib.import_module("shelf").RUNS == ["books"]  # run from this archive
+    else:
+        with pytest.raises(ImportError):
+            importlib.import_module("shelf.books")
+
+
+def test_an_archive_at_another_path_imports_its_own(archives: ModuleType, tmp_path: Path) -> None:
+    held = _preloaded(archives, tmp_path, _SHELF)
+    other = tmp_path / "other"
+    other.mkdir()
+    path = _write(other, _SHELF)
+    archives.mount(path)
+    assert archives.adopted == []
+    assert importlib.import_module("shelf.books") is not held
+
+
+def test_preloading_a_module_not_in_the_archive_is_an_error(
+    archives: ModuleType, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, _SHELF)
+    with pytest.raises(ImportError):
+        archives.preload(path, ["shelf.missing"])
