@@ -125,6 +125,30 @@ def _snapshot(sources: Path, pyodide: Path, framework: Path, left_out: list[str]
     raw.unlink()
 
 
+def _versions(root: Path) -> dict[str, str]:
+    """What the runtime is made from: the versions, and hashes of the snapshot's sources."""
+    modules = root / "node_modules"
+    sources = root / SNAPSHOT_SOURCES
+    framework = root / FRAMEWORK
+    return {
+        "@pyscript/core": _version(modules / "@pyscript" / "core"),
+        "pyodide": _version(modules / "pyodide"),
+        # An edited entry, maker or module in the snapshot makes a new snapshot.
+        "snapshot": hashlib.sha256(
+            b"".join(
+                path.read_bytes()
+                for path in sorted([*sources.glob("*.mjs"), *sources.glob("*.py")])
+            )
+        ).hexdigest()[:16],
+        "framework": hashlib.sha256(
+            b"".join(
+                path.relative_to(framework).as_posix().encode() + b"\0" + path.read_bytes()
+                for path in _framework_sources(framework, _cpython_only(root / BUNDLE_MODULE))
+            )
+        ).hexdigest()[:16],
+    }
+
+
 def vendor(root: Path) -> Path:
     """Copy the runtime into ``root/runtime/src/pyfritz_runtime/files`` and return that folder."""
     modules = root / "node_modules"
@@ -137,23 +161,7 @@ def vendor(root: Path) -> Path:
     sources = root / SNAPSHOT_SOURCES
     framework = root / FRAMEWORK
     left_out = _cpython_only(root / BUNDLE_MODULE)
-    versions = {
-        "@pyscript/core": _version(pyscript_dir),
-        "pyodide": _version(pyodide_dir),
-        # An edited entry, maker or module in the snapshot makes a new snapshot.
-        "snapshot": hashlib.sha256(
-            b"".join(
-                path.read_bytes()
-                for path in sorted([*sources.glob("*.mjs"), *sources.glob("*.py")])
-            )
-        ).hexdigest()[:16],
-        "framework": hashlib.sha256(
-            b"".join(
-                path.relative_to(framework).as_posix().encode() + b"\0" + path.read_bytes()
-                for path in _framework_sources(framework, left_out)
-            )
-        ).hexdigest()[:16],
-    }
+    versions = _versions(root)
     if _is_complete(target, versions):
         return target
     if target.exists():

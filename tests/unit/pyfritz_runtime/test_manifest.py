@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 import shutil
 import struct
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from pyfritz_runtime import FILES_DIR, RuntimeCorrupt, RuntimeMissing, load_manifest
+
+from pyfritz.dev.bundle import CPYTHON_ONLY, bundle_members
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,3 +60,36 @@ def test_a_changed_file_is_found_and_changes_the_tag(tmp_path: Path) -> None:
 def test_a_missing_runtime_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(RuntimeMissing, match="pyfritz-web-runtime"):
         load_manifest(tmp_path)
+
+
+def _vendor() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("vendor", ROOT / "tools" / "vendor.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_snapshot_holds_the_browser_modules_of_this_pyfritz() -> None:
+    # The snapshot imports pyfritz's browser modules (runtime/snapshot/archives.py,
+    # preload): the vendoring step reads what never ships from the archive
+    # builder, and records which sources the snapshot was made from; `make`
+    # makes a new one when they change.
+    vendor = _vendor()
+    left_out = vendor._cpython_only(ROOT / vendor.BUNDLE_MODULE)
+    assert left_out == sorted(CPYTHON_ONLY)
+    framework = ROOT / vendor.FRAMEWORK
+    shipped = {
+        path.relative_to(framework).as_posix()
+        for path in vendor._framework_sources(framework, left_out)
+    }
+    members = bundle_members(ROOT / "app")
+    assert shipped == {
+        name.removeprefix("pyfritz/")
+        for name in members
+        if name.startswith("pyfritz/") and name.endswith(".py")
+    }
+    manifest = json.loads((FILES_DIR / "manifest.json").read_text())
+    assert manifest["versions"]["framework"] == vendor._versions(ROOT)["framework"], (
+        "the runtime's snapshot was made from other pyfritz sources: run `make setup`"
+    )
