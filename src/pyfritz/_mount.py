@@ -266,7 +266,9 @@ class _TextBinding(_Binding):
     def on_next(self, value: Any) -> None:
         if self._active:
             try:
-                self._node.data = "" if value is None else str(value)
+                # A str as it is: no str() call per write.
+                text = value if type(value) is str else "" if value is None else str(value)
+                self._node.data = text
             except Exception as exc:
                 report(exc, f"pyfritz.dom: while showing {value!r}")
 

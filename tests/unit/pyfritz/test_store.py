@@ -588,3 +588,39 @@ async def test_a_lists_routes_go_with_the_last_element_collector() -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert store._element_routes == {} and store.data.subscriber_count == 0
+
+
+class _Uncomparable:
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("cannot compare")
+
+    __hash__ = object.__hash__
+
+
+async def test_set_now_keeps_the_setters_rules() -> None:
+    # _set_now (sync's write of a server value) inlines the state's setter:
+    # an equal value changes nothing, an uncomparable one counts as changed,
+    # and updates that collectors make meanwhile run after it, in order.
+    store = RootStore(Person("Ann", 3))
+    seen: list[Any] = []
+    store.data.on_each(seen.append).watch()
+    assert seen == [Person("Ann", 3)]
+    store._set_now(Person("Ann", 3))  # equal, not identical: nothing emitted
+    assert seen == [Person("Ann", 3)]
+    odd = _Uncomparable()
+    mixed: RootStore[Any] = RootStore(odd)
+    shown: list[Any] = []
+    mixed.data.on_each(shown.append).watch()
+    other = _Uncomparable()
+    mixed._set_now(other)
+    assert shown == [odd, other]
+    older = Person("Bob", 4)
+
+    def follow(value: Person) -> None:
+        if value.name == "Bob" and value.age == 4:
+            store.update(replace(value, age=5))  # queued behind the write, applied after it
+
+    store.data.on_each(follow).watch()
+    store._set_now(older)
+    assert store.current == Person("Bob", 5)
+    assert seen[-2:] == [older, Person("Bob", 5)]
