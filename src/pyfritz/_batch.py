@@ -127,11 +127,15 @@ class _Pending:
     """Something with a node that may be a recorded element, made on first use.
 
     :class:`pyfritz.dom.Element` is one (so a recorded element is one object,
-    not an element and a handle). ``_node`` is the node, or the
-    :class:`_Chunk` the element is recorded in, at ``_index``.
+    not an element and a handle), and so is a ``render_each`` row, which
+    takes over its element's ``_node`` and ``_index`` (the element itself
+    need not outlive the row's build). ``_node`` is the node, or the
+    :class:`_Chunk` the element is recorded in, at ``_index``. The
+    subclasses declare the two slots: a row is a scope too, and only one
+    base of a class may have slots.
     """
 
-    __slots__ = ("_index", "_node")
+    __slots__ = ()
 
     _node: Any
     _index: int

@@ -25,6 +25,7 @@ from typing import Any, TypeVar, overload
 
 from . import _js, _mount
 from ._batch import _Batch, _Pending, take_nodes
+from ._element import Element
 from ._mount import (
     _bind,
     _build,
@@ -68,15 +69,19 @@ def _restore_focus(element: Any, start: Any, end: Any, direction: Any) -> None:
         element.setSelectionRange(start, end, direction or "none")
 
 
-class _Row(_Scope):
+class _Row(_Scope, _Pending):
     """One row: the scope of what its item function built, its node and its value.
 
     One object per row, not a scope and a record of it (a first render
     makes a thousand). Its list disposes it (:meth:`_Rows.dispose`), so it
-    is no child of the list's scope.
+    is no child of the list's scope. Its node is a :class:`_Pending`'s: the
+    row takes over its element's recorded place (:meth:`adopt`), so the
+    element object is garbage once the row is built unless the item
+    function kept it: one object per row for the garbage collector, not
+    two (issue 13: a first render's collections cost more than its rows).
     """
 
-    __slots__ = ("_node", "value")
+    __slots__ = ("_index", "_node", "value")
 
     def __init__(self, value: Any) -> None:
         # _Scope.__init__ without a parent, inlined (a first render makes a
@@ -85,15 +90,17 @@ class _Row(_Scope):
         self._children: dict[_Scope, None] | None = None
         self._parent = None
         self.disposed = False
-        self._node: Any = None  # or a recorded element (_Pending): made by the run's one JS call
+        self._node = None  # the node, or the _Chunk its element is recorded in
+        self._index = 0
         self.value = value
 
-    @property
-    def node(self) -> Any:
-        node = self._node
-        if isinstance(node, _Pending):
-            node = self._node = node.node
-        return node
+    def adopt(self, root: Any) -> None:
+        """Take ``root`` (the row's node, or its element) as the row's node."""
+        if isinstance(root, _Pending):
+            self._node = root._node
+            self._index = root._index
+        else:
+            self._node = root
 
 
 class _Rows:
@@ -182,10 +189,7 @@ class _Rows:
         if moves:
             # A reorder moves most rows: take the nodes of rows made in one
             # call (pyfritz._batch) all at once rather than one by one.
-            pending = [row for row in rows.values() if isinstance(row._node, _Pending)]
-            take_nodes([row._node for row in pending])
-            for row in pending:
-                row._node = row._node.node
+            take_nodes(rows.values())
             if all(step.action == "move" for step in steps):
                 # Only moves (a sort, a reverse): all of them in one JS call.
                 nodes = [rows[step.key]._node for step in steps]
@@ -263,7 +267,15 @@ class _Rows:
                             "a render_each item must build exactly one element, "
                             f"got {len(nodes) - made}"
                         )
-                    row._node = nodes[-1]
+                    root = nodes[-1]
+                    if type(root) is Element:
+                        # The row takes the element's place; the element
+                        # object is not kept (one object per row, not two).
+                        row._node = root._node
+                        row._index = root._index
+                        nodes[-1] = row
+                    else:
+                        row.adopt(root)
                 except Exception as exc:
                     del _parents[inner:]
                     del nodes[made:]
@@ -317,7 +329,7 @@ class _Rows:
                 )
         except Exception as exc:
             return self._failed(key, row, exc)
-        row._node = slot.nodes[0]
+        row.adopt(slot.nodes[0])
         return row
 
 

@@ -158,7 +158,7 @@ class Element(_Pending):
         todos.clicks.handled_by(store.select)
     """
 
-    __slots__ = ("_listeners", "_scope", "_value")
+    __slots__ = ("_index", "_listeners", "_node", "_scope", "_value")
 
     def __init__(self, node: Any, scope: _Scope, index: int = 0) -> None:
         # ``node`` is the _Chunk a new render_each row's element is recorded

@@ -6,6 +6,7 @@ builder itself runs in real Chromium in tests/e2e/test_dom.py.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from fakes.fake_dom import FakeDocument, FakeNode
 
 from pyfritz import _element, flows
 from pyfritz.dom import (
+    Element,
     div,
     input_,
     li,
@@ -342,3 +344,43 @@ def test_text_holding_the_field_separator_is_recorded_whole(document: FakeDocume
         ("li", {"data-t": text}, text or None) for text in texts
     ]
     mount.unmount()
+
+
+def test_a_row_takes_its_elements_place_and_the_element_is_not_kept(
+    document: FakeDocument,
+) -> None:
+    # One object per row for the garbage collector, not a row and its element.
+    items = MutableStateFlow([f"r{i}" for i in range(50)])
+    mount = render("#app", lambda: each(items, lambda key: li(key, data_key=key)))
+    gc.collect()
+    assert not [obj for obj in gc.get_objects() if type(obj) is Element]
+    assert [node.textContent for node in listing(document).children[:-1]] == items.value
+    items.value = items.value[::-1]  # a reorder takes the rows' nodes from the chunk
+    assert [node.textContent for node in listing(document).children[:-1]] == items.value
+    mount.unmount()
+
+
+async def test_an_element_kept_by_its_row_function_is_the_rows_node(
+    document: FakeDocument,
+) -> None:
+    kept: dict[str, Element] = {}
+    clicked: list[str] = []
+    listeners = live_listeners()
+
+    def row(key: str) -> Element:
+        element = kept[key] = li(key)
+        element.clicks.handled_by(lambda _: clicked.append(key))
+        return element
+
+    items = MutableStateFlow(["a", "b"])
+    mount = render("#app", lambda: each(items, row))
+    a, b, _ = listing(document).children
+    assert kept["a"].node is a and kept["b"].node is b
+    items.value = ["b", "a"]
+    assert listing(document).children[:2] == [b, a]
+    a.dispatch("click")
+    assert clicked == ["a"]
+    items.value = ["b"]  # the row's listener goes with its row
+    assert live_listeners() == listeners + 1
+    mount.unmount()
+    assert live_listeners() == listeners
