@@ -34,7 +34,11 @@ def p95(samples: list[float]) -> float:
 
 
 def summarize(result: dict[str, Any]) -> dict[str, Any]:
-    """Add ``stats`` (median, p95, ratio to the baseline's median, n) to every metric."""
+    """Add ``stats`` (median, p95, ratio to the baseline's median, n) to every metric.
+
+    A baseline whose median is 0 (a time below the clock's resolution) has no
+    ratios: ``None``, shown as a dash.
+    """
     for metric in result["metrics"]:
         samples: dict[str, list[float]] = metric["samples"]
         base = statistics.median(samples[metric["baseline"]])
@@ -42,7 +46,7 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
             variant: {
                 "median": statistics.median(values),
                 "p95": p95(values),
-                "ratio": statistics.median(values) / base,
+                "ratio": statistics.median(values) / base if base else None,
                 "n": len(values),
             }
             for variant, values in samples.items()
@@ -70,9 +74,10 @@ def markdown(title: str, description: str, result: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|",
         ]
         for variant, stats in metric["stats"].items():
+            ratio = "—" if stats["ratio"] is None else f"{stats['ratio']:.2f}x"
             lines.append(
                 f"| {variant} | {_number(stats['median'])} | {_number(stats['p95'])} "
-                f"| {stats['ratio']:.2f}x | {stats['n']} |"
+                f"| {ratio} | {stats['n']} |"
             )
         if metric.get("note"):
             lines += ["", metric["note"]]
