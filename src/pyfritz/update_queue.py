@@ -25,7 +25,7 @@ from ._generic import Generic
 from .handlers import Handler, _replace
 from .hot import MutableSharedFlow, MutableStateFlow
 from .reporting import report
-from .sinks import _NEXT, _PLAIN, _awaitable, _awaitable_slow
+from .sinks import _PLAIN, _awaitable, _awaitable_slow
 
 if TYPE_CHECKING:
     from .handlers import UpdateFn, _Job
@@ -93,23 +93,11 @@ class UpdateQueue(Generic[T]):
         the server's value) and whose value is plain: no handler, no awaitable
         check. Updates caused meanwhile (by collectors) are queued and run after.
         """
-        # The state's setter, inlined (every frame that changes a synced store
-        # comes this way; one call less): an equal value changes nothing.
-        state = self._state
-        if state._value is value:
-            return
+        self._running = True
         try:
-            same = bool(state._value == value)
-        except Exception:  # uncomparable values count as changed
-            same = False
-        if not same:
-            self._running = True
-            try:
-                state._value = value
-                if state._sinks:
-                    state._push(_NEXT, value)
-            finally:
-                self._running = False
+            self._state.value = value
+        finally:
+            self._running = False
         if self._queue:
             self._run_queue()
 
