@@ -97,11 +97,21 @@ def _is_complete(target: Path, versions: dict[str, str]) -> bool:
     )
 
 
-def _snapshot(sources: Path, pyodide: Path, framework: Path, left_out: list[str]) -> None:
-    """Put the snapshot entry in front of Pyodide's loader and make the snapshot."""
+def _framework_modules(root: Path) -> list[Path]:
+    """The framework's browser modules under ``root``: what the snapshot imports
+    and the manifest's ``framework`` hash covers."""
+    return _framework_sources(root / FRAMEWORK, _cpython_only(root / BUNDLE_MODULE))
+
+
+def _snapshot(sources: Path, pyodide: Path, root: Path) -> None:
+    """Put the snapshot entry in front of Pyodide's loader and make the snapshot,
+    with the framework's browser modules imported (named to the maker by their
+    archive paths, ``pyfritz/store.py``, relative to the folder holding it)."""
     (pyodide / "pyodide.mjs").rename(pyodide / "pyodide.core.mjs")
     shutil.copy2(sources / "entry.mjs", pyodide / "pyodide.mjs")
     raw = pyodide / "snapshot.bin"
+    holder = (root / FRAMEWORK).parent
+    names = [path.relative_to(holder).as_posix() for path in _framework_modules(root)]
     try:
         # TZ=UTC: `time.timezone` in the snapshot is the same whoever makes it.
         subprocess.run(
@@ -110,8 +120,8 @@ def _snapshot(sources: Path, pyodide: Path, framework: Path, left_out: list[str]
                 str(sources / "make_snapshot.mjs"),
                 str(pyodide),
                 str(raw),
-                str(framework),
-                *left_out,
+                str(holder),
+                *names,
             ],
             check=True,
             env={**os.environ, "TZ": "UTC"},
@@ -143,7 +153,7 @@ def _versions(root: Path) -> dict[str, str]:
         "framework": hashlib.sha256(
             b"".join(
                 path.relative_to(framework).as_posix().encode() + b"\0" + path.read_bytes()
-                for path in _framework_sources(framework, _cpython_only(root / BUNDLE_MODULE))
+                for path in _framework_modules(root)
             )
         ).hexdigest()[:16],
     }
@@ -159,8 +169,6 @@ def vendor(root: Path) -> Path:
             raise SystemExit(f"vendor: {needed} is missing; run `npm ci` first")
     target = root / RUNTIME_FILES
     sources = root / SNAPSHOT_SOURCES
-    framework = root / FRAMEWORK
-    left_out = _cpython_only(root / BUNDLE_MODULE)
     versions = _versions(root)
     if _is_complete(target, versions):
         return target
@@ -173,7 +181,7 @@ def vendor(root: Path) -> Path:
             shutil.copy2(path, target / "pyscript" / path.name)
     for name in PYODIDE_FILES:
         shutil.copy2(pyodide_dir / name, target / "pyodide" / name)
-    _snapshot(sources, target / "pyodide", framework, left_out)
+    _snapshot(sources, target / "pyodide", root)
     shutil.copy2(pyscript_dir / "LICENSE", target / "licenses" / "pyscript-LICENSE")
     served = sorted(
         path for folder in ("pyscript", "pyodide") for path in (target / folder).iterdir()

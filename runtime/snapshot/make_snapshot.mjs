@@ -1,15 +1,17 @@
 // Make the memory snapshot pyfritz pages start CPython from (see entry.mjs).
 // Run by tools/vendor.py with Node.js:
-//   node make_snapshot.mjs <pyodide dir> <out.bin> [<package dir> [<left-out name>...]]
+//   node make_snapshot.mjs <pyodide dir> <out.bin> [<folder> <module path>...]
+// where each module path names a module's source under <folder> as its
+// archive path (pyfritz/store.py); tools/vendor.py lists them.
 //
 // The snapshot is the whole wasm memory right after Pyodide's own start-up,
 // before any page code ran; it holds no JavaScript object (Pyodide refuses to
 // make one that would), so one made under Node.js restores in every browser.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const [pyodideDir, out, packageDir, ...leftOut] = process.argv.slice(2);
+const [pyodideDir, out, folder, ...names] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, "pyodide.core.mjs")).href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true });
 // What a browser's normal start would have instead: Node names its script in
@@ -47,23 +49,11 @@ scope.destroy();
 // gets, as a page would import it: archives.py holds the modules back until a
 // page mounts an archive with the same sources (see there). Its modules import
 // `js` only when a function runs, never at import: no JavaScript object.
-if (packageDir) {
-  const names = [];
-  const copy = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const name = relative(dirname(packageDir), path).split(sep).join("/");
-      if (dir === packageDir && leftOut.includes(entry.name)) continue;
-      if (entry.isDirectory() && entry.name !== "__pycache__") {
-        copy(path);
-      } else if (entry.isFile() && entry.name.endsWith(".py")) {
-        pyodide.FS.mkdirTree(`/tmp/framework/${dirname(name)}`);
-        pyodide.FS.writeFile(`/tmp/framework/${name}`, readFileSync(path));
-        names.push(name);
-      }
-    }
-  };
-  copy(packageDir);
+if (names.length) {
+  for (const name of names) {
+    pyodide.FS.mkdirTree(`/tmp/framework/${dirname(name)}`);
+    pyodide.FS.writeFile(`/tmp/framework/${name}`, readFileSync(join(folder, name)));
+  }
   pyodide.runPython(`
 def preload(names):
     import os, shutil, zipfile, _pyfritz_archives
@@ -76,7 +66,7 @@ def preload(names):
     modules = [name.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for name in names]
     _pyfritz_archives.preload(archive, sorted(modules))
 
-preload(${JSON.stringify(names.sort())})
+preload(${JSON.stringify(names)})
 del preload
 `);
 }
