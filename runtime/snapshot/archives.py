@@ -29,12 +29,16 @@ same path whose sources of those modules are the same bytes (each member's
 CRC-32 and size, read from the zip's directory without inflating anything);
 then they are put into ``sys.modules`` as they are, and importing them costs
 nothing. A page whose archive differs (another pyfritz, an edited module) or
-that has none imports from its own archive, as without a snapshot.
+that has none imports from its own archive, as without a snapshot. The
+snapshot also freezes its objects out of the garbage collector's reach
+(``gc.freeze()``, make_snapshot.mjs); modules not taken are unfrozen with the
+rest, so that they can be freed.
 
 Pure Python without JavaScript objects, as a memory snapshot requires.
 """
 
 import _imp
+import gc
 import importlib
 import marshal
 import os
@@ -197,15 +201,20 @@ def mount(archive: str) -> None:
     _archives.append(archive)
     sys.path.insert(0, archive)
     held = _preloaded.pop(archive, None)
-    if held is not None and files is not None:
-        sources, modules = held
-        if all(_crc_size(files.get(name)) == known for name, known in sources.items()):
-            for name, module in modules.items():
-                if sys.modules.setdefault(name, module) is module:  # type: ignore[arg-type]
-                    adopted.append(name)
-                    loader = getattr(module, "__loader__", None)
-                    if hasattr(loader, "_files"):  # Python < 3.13 copies the directory
-                        loader._files = files  # type: ignore[union-attr]
+    if held is None:
+        return
+    sources, modules = held
+    if files is None or any(_crc_size(files.get(name)) != known for name, known in sources.items()):
+        # Not taken: the snapshot froze them out of the collector's reach
+        # (make_snapshot.mjs); back in it, they can be freed.
+        gc.unfreeze()
+        return
+    for name, module in modules.items():
+        if sys.modules.setdefault(name, module) is module:  # type: ignore[arg-type]
+            adopted.append(name)
+            loader = getattr(module, "__loader__", None)
+            if hasattr(loader, "_files"):  # Python < 3.13 copies the directory
+                loader._files = files  # type: ignore[union-attr]
 
 
 def _crc_size(toc: tuple | None) -> tuple[int, int] | None:

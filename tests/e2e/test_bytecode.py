@@ -35,6 +35,8 @@ def test_the_demo_modules_run_from_the_archives_bytecode(strict_page: Page) -> N
     # Every standard-library module pyfritz imports is in the runtime's memory
     # snapshot (runtime/snapshot/make_snapshot.mjs): none is compiled here.
     assert report.pop("standard library modules loaded") == []
+    # The snapshot's objects stay out of every collection (make_snapshot.mjs).
+    assert report.pop("frozen") is True
     # Imported from the archive as it is (the runtime's archive importer), not
     # unpacked; pyfritz's modules came imported in the snapshot, as the
     # archive holds the very sources they were imported from.
@@ -110,5 +112,7 @@ def test_a_page_with_another_pyfritz_imports_its_own(strict_page: Page, tmp_path
         strict_page.goto(f"{url}/harness.html?py=bytecode_probe&modules=pyfritz.errors,pyfritz.dom")
         report = _report(strict_page)
     expected = {"compiled": False, "cached": True, "in place": True, "preloaded": False}
+    # The snapshot's pyfritz, not taken, is back in the collector's reach.
+    assert report["frozen"] is False
     assert report["pyfritz.errors"] == {**expected, "value": "edited"}
     assert report["pyfritz.dom"] == {**expected, "value": None}

@@ -5,6 +5,7 @@
 # when the page's archive holds the same source); and which standard-library
 # modules they loaded (compiled from source: not in the runtime's snapshot).
 # tests/e2e/test_bytecode.py.
+import gc
 import importlib
 import importlib._bootstrap_external as external
 import json
@@ -68,6 +69,9 @@ report["standard library modules loaded"] = sorted(
     for name, module in sys.modules.items()
     if name not in before and "python314.zip" in (getattr(module, "__file__", None) or "")
 )
+# Whether the snapshot's objects are still frozen out of the collector's reach
+# (they are unfrozen when the page does not take the snapshot's pyfritz).
+report["frozen"] = gc.get_freeze_count() > 0
 out = document.querySelector("#app")
 out.textContent = json.dumps(report, sort_keys=True)
 document.body.dataset.ready = "true"

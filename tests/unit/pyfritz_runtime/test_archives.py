@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import io
 import sys
@@ -240,6 +241,25 @@ def test_an_archive_with_other_sources_imports_its_own(
     else:
         with pytest.raises(ImportError):
             importlib.import_module("shelf.books")
+
+
+@pytest.mark.parametrize(
+    ("page", "stays_frozen"),
+    [(_SHELF, True), ({"app/__init__.py": ""}, False)],
+    ids=["taken", "not-taken"],
+)
+def test_modules_not_taken_are_given_back_to_the_collector(
+    archives: ModuleType, tmp_path: Path, page: dict[str, str], stays_frozen: bool
+) -> None:
+    _preloaded(archives, tmp_path, _SHELF)
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        archives.mount(_write(tmp_path, page))
+        # Taken, they stay out of every collection; not taken, they can be freed.
+        assert (gc.get_freeze_count() > 0) is stays_frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_an_archive_at_another_path_imports_its_own(archives: ModuleType, tmp_path: Path) -> None:
