@@ -55,9 +55,11 @@ __all__ = ["ROUNDS", "run"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(__file__).resolve().parent / "pages"
-# Page loads are the noisiest figure here (one sample per navigation): 11
-# rounds give the medians a chance against a single slow load.
-ROUNDS = 11
+# Page loads are the noisiest figure here (one sample per navigation): on this
+# 2-core machine one round's demo/bare ratio moves by ±0.1 around its median
+# (0.91-1.22 in 12 rounds of one run), so the median of 11 rounds still moved
+# by ±0.04 between runs of the same code; 21 rounds narrow that by a third.
+ROUNDS = 21
 _TIMEOUT_MS = 120_000
 
 _BARE_HTML = """<!doctype html>
