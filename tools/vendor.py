@@ -26,12 +26,14 @@ import argparse
 import ast
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["PYODIDE_FILES", "RUNTIME_FILES", "vendor"]
 
@@ -135,6 +137,19 @@ def _snapshot(sources: Path, pyodide: Path, root: Path) -> None:
     raw.unlink()
 
 
+def _runtime_package(root: Path) -> Any:
+    """The repository's ``pyfritz_runtime`` (standard library only), imported from its
+    folder: this runs before the package is installed."""
+    spec = importlib.util.spec_from_file_location(
+        "_vendored_runtime", root / RUNTIME_FILES.parent / "__init__.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclass looks its module up)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _versions(root: Path) -> dict[str, str]:
     """What the runtime is made from: the versions, and hashes of the snapshot's sources."""
     modules = root / "node_modules"
@@ -150,12 +165,10 @@ def _versions(root: Path) -> dict[str, str]:
                 for path in sorted([*sources.glob("*.mjs"), *sources.glob("*.py")])
             )
         ).hexdigest()[:16],
-        "framework": hashlib.sha256(
-            b"".join(
-                path.relative_to(framework).as_posix().encode() + b"\0" + path.read_bytes()
-                for path in _framework_modules(root)
-            )
-        ).hexdigest()[:16],
+        "framework": _runtime_package(root).framework_hash(
+            (path.relative_to(framework).as_posix(), path.read_bytes())
+            for path in _framework_modules(root)
+        ),
     }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "Manifest",
     "RuntimeCorrupt",
     "RuntimeMissing",
+    "framework_hash",
     "load_manifest",
     "sha256_of",
 ]
@@ -57,6 +59,9 @@ class Manifest:
     pyodide: str
     files: dict[str, str]
     root: Path
+    #: :func:`framework_hash` of the pyfritz modules the snapshot holds imported
+    #: (``None``: a manifest from before the snapshot held them).
+    framework: str | None = None
 
     @property
     def tag(self) -> str:
@@ -79,6 +84,23 @@ class Manifest:
                 raise RuntimeMissing(f"runtime file {name} is missing from {self.root}")
             if sha256_of(path) != expected:
                 raise RuntimeCorrupt(f"runtime file {name} does not match its recorded sha256")
+
+
+def framework_hash(sources: Iterable[tuple[str, bytes]]) -> str:
+    """A short hash of pyfritz's browser modules: (path inside ``pyfritz/``, source) pairs.
+
+    The manifest's ``framework`` is this hash of the sources the snapshot was
+    made from; an archive whose framework sources hash the same has its pyfritz
+    taken from the snapshot in the page (runtime/README.md).
+
+    Example::
+
+        framework_hash([("store.py", b"..."), ("__init__.py", b"...")])
+    """
+    digest = hashlib.sha256()
+    for name, data in sorted(sources):
+        digest.update(name.encode() + b"\0" + data)
+    return digest.hexdigest()[:16]
 
 
 def sha256_of(path: Path) -> str:
@@ -108,4 +130,5 @@ def load_manifest(root: Path = FILES_DIR) -> Manifest:
         pyodide=str(data["versions"]["pyodide"]),
         files={str(name): str(sha) for name, sha in data["files"].items()},
         root=root,
+        framework=data["versions"].get("framework"),
     )

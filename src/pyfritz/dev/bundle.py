@@ -127,8 +127,39 @@ def _read(members: dict[str, Path]) -> dict[str, bytes]:
 def _pack(members: dict[str, Path], bytecode: BytecodeCompiler | None = None) -> bytes:
     contents = _read(members)
     if bytecode is not None:
-        contents.update(bytecode.compile(contents))
+        contents.update(bytecode.compile(_compiled_for_pages(contents)))
     return _zip(contents)
+
+
+_FRAMEWORK_PREFIX = "pyfritz/"
+
+
+def _compiled_for_pages(contents: dict[str, bytes]) -> dict[str, bytes]:
+    """The members whose bytecode a page may read: all of them, except pyfritz's own.
+
+    Why: when the installed runtime's snapshot was made from these very
+    sources of pyfritz (its manifest's ``framework`` hash), a page takes those
+    modules imported from the snapshot and never reads their bytecode
+    (runtime/README.md): leaving it out makes the demo's archive 466 → 167 KiB
+    and its directory half as long. Another runtime, or pyfritz edited in
+    development, gets the bytecode of every module.
+    """
+    framework = [
+        (name.removeprefix(_FRAMEWORK_PREFIX), data)
+        for name, data in contents.items()
+        if name.startswith(_FRAMEWORK_PREFIX) and name.endswith(".py")
+    ]
+    if not framework:
+        return contents
+    try:
+        from pyfritz_runtime import framework_hash, load_manifest
+
+        held = load_manifest().framework
+    except (ImportError, OSError):  # no runtime installed (RuntimeMissing is an OSError)
+        return contents
+    if held is None or framework_hash(framework) != held:
+        return contents
+    return {name: data for name, data in contents.items() if not name.startswith(_FRAMEWORK_PREFIX)}
 
 
 def _zip(contents: dict[str, bytes]) -> bytes:
@@ -230,6 +261,7 @@ class BundleCache:
 
     def _bytecode_for(self, contents: dict[str, bytes], *, first: bool) -> dict[str, bytes]:
         assert self._bytecode is not None
+        contents = _compiled_for_pages(contents)
         if first or not self._background:
             return self._bytecode.compile(contents)
         found, complete = self._bytecode.cached(contents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -93,3 +94,41 @@ def test_every_name_is_flagged_utf8() -> None:
     archive = zipfile.ZipFile(io.BytesIO(build_bundle(APP)))
     assert {info.flag_bits & 0x800 for info in archive.infolist()} == {0x800}
     assert "demo/person.py" in archive.namelist()
+
+
+class _Recorder:
+    """A bytecode compiler that records what it is asked to compile."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()
+
+    def compile(self, contents: dict[str, bytes]) -> dict[str, bytes]:
+        self.asked |= set(contents)
+        return {name + "c": b"bytecode" for name in contents if name.endswith(".py")}
+
+
+def test_pyfritz_ships_no_bytecode_when_the_runtime_holds_its_modules() -> None:
+    # The installed runtime's snapshot was made from these sources (make setup;
+    # tests/unit/pyfritz_runtime/test_manifest.py): pages take pyfritz from it.
+    for build in (
+        lambda compiler: build_bundle(APP, bytecode=compiler),
+        lambda compiler: BundleCache(APP, bytecode=compiler).get().data,  # the dev server
+    ):
+        compiler = _Recorder()
+        names = set(zipfile.ZipFile(io.BytesIO(build(compiler))).namelist())
+        assert "demo/person.py" in compiler.asked
+        assert not {name for name in compiler.asked if name.startswith("pyfritz/")}
+        assert "demo/person.pyc" in names and "pyfritz/flows.pyc" not in names
+        assert "pyfritz/flows.py" in names
+
+
+def test_an_edited_pyfritz_ships_its_bytecode(tmp_path: Path) -> None:
+    framework = tmp_path / "pyfritz"
+    shutil.copytree(FRAMEWORK_DIR, framework, ignore=shutil.ignore_patterns("__pycache__"))
+    errors = framework / "errors.py"
+    errors.write_text(errors.read_text() + '\nVALUE = "edited"\n')
+    compiler = _Recorder()
+    names = zipfile.ZipFile(
+        io.BytesIO(build_bundle(APP, framework=framework, bytecode=compiler))
+    ).namelist()
+    assert {"pyfritz/errors.pyc", "pyfritz/flows.pyc", "demo/person.pyc"} <= set(names)
