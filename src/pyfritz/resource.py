@@ -114,16 +114,14 @@ class Resource(Generic[T]):
     @codec.setter
     def codec(self, codec: Codec[T]) -> None:
         self._codec = codec
-        # What sync calls on every frame: the JSON codec's own loader and
-        # method when it is one (no dispatch per call; the loader raises the
-        # codec's internal failure, which sync turns into the DecodeError that
-        # from_json_value would raise), else the methods of this class.
-        self._load_json: Callable[[object], T]
+        # What sync calls on every frame: the JSON codec's own methods when it
+        # is one (no dispatch per call), else the methods of this class.
+        self._from_json: Callable[[object], T]
         self._to_json: Callable[[T], JsonValue]
         if isinstance(codec, JsonCodec):
-            self._load_json, self._to_json = codec._load, codec.to_json_value
+            self._from_json, self._to_json = codec.from_json_value, codec.to_json_value
         else:
-            self._load_json, self._to_json = self.from_json_value, self.to_json_value
+            self._from_json, self._to_json = self.from_json_value, self.to_json_value
 
     def validate(self, value: T) -> tuple[Message, ...]:
         """The messages of the resource's validator about ``value`` (none without one).

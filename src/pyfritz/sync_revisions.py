@@ -14,7 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DecodeError, SendException, SyncError
-from .json_codec import _dumps, _Fail
+from .json_codec import _dumps
 from .reporting import report
 from .resource import Resource
 from .retry import Reconnect
@@ -251,10 +251,7 @@ class _RevisionSync(Sync[T]):
         value: Any = _NONE
         if raw is not None:
             try:
-                try:
-                    value = self.resource._load_json(raw)  # the codec's loader: one call less
-                except _Fail as fail:  # as JsonCodec.from_json_value reports it
-                    raise DecodeError(fail.path(), fail.reason) from fail.__cause__
+                value = self.resource._from_json(raw)
                 if self.resource.id(value) != self._id:
                     raise BadFrame(f"{op} of {self._id!r} holds another entity", text)
             except (DecodeError, SyncError) as exc:

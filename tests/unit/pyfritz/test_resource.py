@@ -501,10 +501,10 @@ def test_a_codec_set_later_is_the_one_used_by_every_method() -> None:
     resource.codec = UpperCodec()
     assert resource.encode("abc") == '"ABC"'
     assert resource._to_json("abc") == resource.to_json_value("abc") == "ABC"
-    assert resource._load_json("ABC") == resource.from_json_value("ABC") == "abc"
+    assert resource._from_json("ABC") == resource.from_json_value("ABC") == "abc"
     resource.codec = JsonCodec(str)
     assert resource._to_json("abc") == "abc"
-    assert resource._load_json("ABC") == "ABC"
+    assert resource._from_json("ABC") == "ABC"
 
 
 def test_a_user_codecs_other_exceptions_become_decode_errors() -> None:

@@ -598,7 +598,7 @@ class _Uncomparable:
 
 
 async def test_set_now_keeps_the_setters_rules() -> None:
-    # _set_now (sync's write of a server value) inlines the state's setter:
+    # _set_now (sync's write of a server value) keeps the state's setter's rules:
     # an equal value changes nothing, an uncomparable one counts as changed,
     # and updates that collectors make meanwhile run after it, in order.
     store = RootStore(Person("Ann", 3))
