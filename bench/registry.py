@@ -176,7 +176,11 @@ BENCHES: dict[str, Bench] = {
                 '(every `<script type="py">` has run; the demo renders its editor inside '
                 "its script). **Bare PyScript page**: the same runtime, a config naming only "
                 "the interpreter, a script printing one line. **pyfritz demo page**: "
-                "`index.html`, the person editor, with the sync server at `/sync`. Both use "
+                "`index.html`, the person editor, with the sync server at `/sync`. **The "
+                "demo's page without its app**: `index.html` as it is (stylesheet, loading "
+                "indicator, `pyscript.toml`, the archive mounted) with the app's two lines "
+                "replaced by one `print`: the demo against it is what pyfritz's Python costs "
+                "(imports, first render, socket opened). All use "
                 "the runtime as shipped (CPython restored from its memory snapshot). *Cold*: "
                 "a new browser with an empty profile folder per sample (HTTP cache on disk, "
                 "as in a user's browser); *warm*: a second navigation in it (the dev server "
@@ -189,7 +193,7 @@ BENCHES: dict[str, Bench] = {
                 "fresh page times `import pyfritz`, then `RootStore` + `pyfritz.dom` (a page "
                 "without sockets), then `demo.person` (WebSocket, sync), "
                 f"each on top of the one before. {startup.ROUNDS} rounds after a warm-up "
-                "round that is not counted; the two pages alternate."
+                "round that is not counted; the pages take turns to go first."
             ),
             driver=startup.run,
         ),
