@@ -130,10 +130,11 @@ def _snapshot(sources: Path, pyodide: Path, root: Path) -> None:
         )
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SystemExit(f"vendor: making the Pyodide memory snapshot failed: {exc}") from exc
+    # Its all-zero blocks left out (pyfritz_runtime.pack_snapshot), then gzip;
     # mtime=0: the same snapshot gives the same bytes (and sha256).
-    packed = pyodide / "snapshot.bin.gz"
-    with raw.open("rb") as plain, gzip.GzipFile(packed, "wb", 9, mtime=0) as out:
-        shutil.copyfileobj(plain, out)
+    packed = _runtime_package(root).pack_snapshot(raw.read_bytes())
+    with gzip.GzipFile(pyodide / "snapshot.bin.gz", "wb", 9, mtime=0) as out:
+        out.write(packed)
     raw.unlink()
 
 

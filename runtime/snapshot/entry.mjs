@@ -87,23 +87,87 @@ function mountArchives(pyodide) {
   };
 }
 
-const gunzip = (stream) =>
-  new Response(stream.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+// snapshot.bin.gz is the memory with its all-zero 64 KiB blocks left out
+// (pyfritz_runtime.pack_snapshot, written by tools/vendor.py): half of the
+// 30 MiB are zeros, and inflating them cost the page more than inflating the
+// rest. After gzip: "pyfzsnp1", the memory's size and the number of parts
+// (u32 little-endian), each part's offset and length, then the parts' bytes.
+const MAGIC = "pyfzsnp1";
+
+/**
+ * The memory (a zero-filled Uint8Array with the parts put in) from a stream
+ * of the packed bytes (already inflated). Also used under Node.js, by
+ * pyfritz.dev's bytecode compiler (compile_pyc.mjs).
+ */
+export async function placeSnapshot(stream) {
+  const reader = stream.getReader();
+  let head = new Uint8Array(0); // the packed bytes until the part table is whole
+  let memory = null;
+  let parts = null;
+  let part = 0; // the part being filled, and how much of it is
+  let filled = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    let chunk = value;
+    if (memory === null) {
+      const joined = new Uint8Array(head.length + chunk.length);
+      joined.set(head);
+      joined.set(chunk, head.length);
+      head = joined;
+      if (head.length < 16) continue;
+      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      if (new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) {
+        throw new Error(`pyfritz: ${SNAPSHOT} is not a pyfritz snapshot`);
+      }
+      const count = view.getUint32(12, true);
+      if (head.length < 16 + 8 * count) continue;
+      parts = [];
+      for (let index = 0; index < count; index++) {
+        parts.push([view.getUint32(16 + 8 * index, true), view.getUint32(20 + 8 * index, true)]);
+      }
+      memory = new Uint8Array(view.getUint32(8, true));
+      chunk = head.subarray(16 + 8 * count);
+      head = null;
+    }
+    while (chunk.length > 0) {
+      if (part === parts.length) {
+        throw new Error(`pyfritz: ${SNAPSHOT} has bytes after its last part`);
+      }
+      const [offset, length] = parts[part];
+      const take = Math.min(length - filled, chunk.length);
+      memory.set(chunk.subarray(0, take), offset + filled);
+      filled += take;
+      chunk = chunk.subarray(take);
+      if (filled === length) {
+        part += 1;
+        filled = 0;
+      }
+    }
+  }
+  if (memory === null || part !== parts.length) {
+    throw new Error(`pyfritz: ${SNAPSHOT} is cut short`);
+  }
+  return memory;
+}
+
+const gunzip = (stream) => stream.pipeThrough(new DecompressionStream("gzip"));
 
 async function fetchSnapshot() {
   const response = await fetch(SNAPSHOT);
   if (!response.ok) {
     throw new Error(`pyfritz: ${SNAPSHOT} answered HTTP ${response.status}`);
   }
-  // Gzip shrinks the 30 MiB of memory (mostly zeros) to 6 MiB; decompressed
-  // here, while it arrives, so that any static host can serve it as a plain
-  // file. A host that adds a `Content-Encoding` has the browser undo that
-  // layer first: then look for the gzip magic number.
+  // Gzip shrinks the 15 MiB of parts to 6 MiB; decompressed here, while it
+  // arrives, so that any static host can serve it as a plain file. A host
+  // that adds a `Content-Encoding` has the browser undo that layer first:
+  // then look for the gzip magic number.
   if (!response.headers.has("Content-Encoding")) {
-    return gunzip(response.body);
+    return placeSnapshot(gunzip(response.body));
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
-  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(new Blob([bytes]).stream()) : bytes;
+  const stream = new Blob([bytes]).stream();
+  return placeSnapshot(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(stream) : stream);
 }
 
 // Fetched as soon as PyScript imports this module, in parallel with the rest
@@ -128,5 +192,9 @@ export async function loadPyodide(options = {}) {
   return pyodide;
 }
 
-snapshot = fetchSnapshot();
-snapshot.catch(() => {});
+// (In a page or a worker; not under Node.js, which imports this module only
+// for placeSnapshot.)
+if (globalThis.document || globalThis.WorkerGlobalScope) {
+  snapshot = fetchSnapshot();
+  snapshot.catch(() => {});
+}

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+from typing import Any
 
 import pytest
 from browser_guard import PageGuard, PageTrouble
-from harness import open_py
-from playwright.sync_api import Page, expect
+from harness import CONFIG, PAGES, ROOT, open_py
+from playwright.sync_api import Browser, Page, expect
+from pyfritz_runtime import FILES_DIR
+
+from pyfritz.dev import create_app
+from pyfritz.dev.threaded import serve_asgi
+
+_SNAPSHOT = "/runtime/pyodide/snapshot.bin.gz"
 
 
 def test_index_shows_loading_then_python_output(strict_page: Page) -> None:
@@ -47,3 +55,48 @@ def test_guard_aborts_and_reports_requests_that_leave_loopback(
         page.goto("data:text/html,<script>fetch('https://example.com/should-never-leave')</script>")
     with pytest.raises(PageTrouble, match=r"leaves loopback \(aborted\): https://example\.com"):
         guard.check()
+
+
+def _host_that_encodes_the_snapshot(app: Any, body: bytes) -> Any:
+    """``app``, but the snapshot is answered with ``body`` and ``Content-Encoding: gzip``
+    (as a host that compresses what it serves does)."""
+
+    async def host(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != _SNAPSHOT:
+            await app(scope, receive, send)
+            return
+        headers = [
+            (b"content-type", b"application/octet-stream"),
+            (b"content-encoding", b"gzip"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return host
+
+
+@pytest.mark.parametrize("layers", ["its own gzip and the host's", "the host's gzip only"])
+def test_the_runtime_starts_from_a_snapshot_a_host_sent_with_a_content_encoding(
+    browser: Browser, layers: str
+) -> None:
+    # The browser undoes the host's layer; the entry then finds either its own
+    # gzip (and inflates it) or the packed memory itself.
+    stored = (FILES_DIR / "pyodide" / "snapshot.bin.gz").read_bytes()
+    inner = stored if layers.startswith("its own") else gzip.decompress(stored)
+    app = create_app(ROOT, extra_roots=[PAGES], harness=True)
+    with serve_asgi(_host_that_encodes_the_snapshot(app, gzip.compress(inner))) as url:
+        context = browser.new_context(base_url=url)
+        try:
+            context.set_default_timeout(CONFIG.BOOT_TIMEOUT_MS)
+            guard = PageGuard(context.new_page())
+            open_py(guard.page, "hello")
+            expect(guard.page.locator("#app")).to_contain_text("pyfritz")
+            encoded = guard.page.evaluate(
+                "performance.getEntriesByType('resource').filter((entry) =>"
+                f" entry.name.endsWith('{_SNAPSHOT}')).map((entry) => entry.encodedBodySize)"
+            )
+            assert encoded == [len(gzip.compress(inner))]
+            guard.check()
+        finally:
+            context.close()

@@ -207,7 +207,9 @@ def test_no_proxy_is_left_after_any_kind_of_close(checks: Any) -> None:
         "after_refused": 0,
     }
     # After every check: no proxy alive and nothing reported to pyfritz.errors.
-    assert result(checks, "final") == {"live_proxies": 0, "reported": []}
+    # "final" comes after the page's bursts too (up to 240 s + 120 s on a
+    # loaded machine, see the burst tests below), which this test precedes.
+    assert result(checks, "final", timeout_ms=420_000) == {"live_proxies": 0, "reported": []}
 
 
 def test_the_seed_example_runs_as_written(strict_page: Page) -> None:

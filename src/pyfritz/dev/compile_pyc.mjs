@@ -22,8 +22,11 @@ const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, "pyodide.cor
 const options = { indexURL: pyodideDir + "/", stdout: () => {}, stderr: (line) => console.error(line) };
 try {
   // Starting from pyfritz's memory snapshot (made at vendoring) skips
-  // CPython's start-up; without one, Pyodide starts as usual.
-  options._loadSnapshot = gunzipSync(readFileSync(join(pyodideDir, "snapshot.bin.gz")));
+  // CPython's start-up; without one, Pyodide starts as usual. The file holds
+  // the memory without its zero blocks: the runtime's entry puts it together.
+  const packed = gunzipSync(readFileSync(join(pyodideDir, "snapshot.bin.gz")));
+  const { placeSnapshot } = await import(pathToFileURL(join(pyodideDir, "pyodide.mjs")).href);
+  options._loadSnapshot = await placeSnapshot(new Blob([packed]).stream());
 } catch {}
 const pyodide = await loadPyodide(options);
 
