@@ -122,11 +122,17 @@ export async function placeSnapshot(stream) {
       }
       const count = view.getUint32(12, true);
       if (head.length < 16 + 8 * count) continue;
+      const size = view.getUint32(8, true);
       parts = [];
       for (let index = 0; index < count; index++) {
-        parts.push([view.getUint32(16 + 8 * index, true), view.getUint32(20 + 8 * index, true)]);
+        const offset = view.getUint32(16 + 8 * index, true);
+        const length = view.getUint32(20 + 8 * index, true);
+        if (offset + length > size) {
+          throw new Error(`pyfritz: ${SNAPSHOT} has a part outside its memory`);
+        }
+        parts.push([offset, length]);
       }
-      memory = new Uint8Array(view.getUint32(8, true));
+      memory = new Uint8Array(size);
       chunk = head.subarray(16 + 8 * count);
       head = null;
     }
