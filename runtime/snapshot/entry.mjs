@@ -20,11 +20,14 @@ const SNAPSHOT = new URL("./snapshot.bin.gz", import.meta.url);
 
 // Per page: the snapshot holds the `random` module's state seeded once, and
 // LANG as the snapshot's maker had it (Emscripten sets it from the browser's
-// first language at a normal start).
+// first language at a normal start). And PyScript's own package, compiled
+// when the snapshot was made, is written where the import system looks for
+// its bytecode, before PyScript writes the sources (archives.py).
 const FRESH = (lang) => `
-import os, random
+import os, random, _pyfritz_archives
 random.seed()
 os.environ["LANG"] = ${JSON.stringify(lang)}
+_pyfritz_archives.place_bytecode(os.getcwd())
 `;
 
 // Archives. PyScript installs a `[files]` zip mapped to "./*" (pyfritz's

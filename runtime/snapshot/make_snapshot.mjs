@@ -7,11 +7,52 @@
 // The snapshot is the whole wasm memory right after Pyodide's own start-up,
 // before any page code ran; it holds no JavaScript object (Pyodide refuses to
 // make one that would), so one made under Node.js restores in every browser.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [pyodideDir, out, folder, ...names] = process.argv.slice(2);
+/**
+ * The Python sources PyScript's bundle (in `dir`, beside the vendored Pyodide)
+ * writes into the working directory at start, by path: "pyscript/web.py".
+ * They are a literal object in the bundle, `{pyscript:{"__init__.py":"...",...}}`.
+ */
+function pyscriptSources(dir) {
+  const start = '{pyscript:{"__init__.py":';
+  const found = [];
+  for (const name of readdirSync(dir).filter((name) => name.endsWith(".js"))) {
+    const text = readFileSync(join(dir, name), "utf8");
+    for (let at = text.indexOf(start); at >= 0; at = text.indexOf(start, at + 1)) {
+      found.push([text, at]);
+    }
+  }
+  if (found.length !== 1) {
+    throw new Error(`PyScript's Python sources: ${found.length} candidates in ${dir}, not one`);
+  }
+  const [text, at] = found[0];
+  let end = at; // the closing brace, past strings (with their escapes)
+  for (let depth = 0, quote = null; end < text.length; end++) {
+    const char = text[end];
+    if (quote !== null) {
+      if (char === "\\") end++;
+      else if (char === quote) quote = null;
+    } else if (char === '"' || char === "'" || char === "`") quote = char;
+    else if (char === "{") depth++;
+    else if (char === "}" && --depth === 0) break;
+  }
+  // An object literal of plain strings (vendored code, run at build time only).
+  const tree = new Function(`"use strict"; return (${text.slice(at, end + 1)});`)();
+  const sources = {};
+  const walk = (folder, entries) => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (typeof value === "string") sources[`${folder}${name}`] = value;
+      else walk(`${folder}${name}/`, value);
+    }
+  };
+  walk("", tree);
+  return sources;
+}
+
 const { loadPyodide } = await import(pathToFileURL(join(pyodideDir, "pyodide.core.mjs")).href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true });
 // What a browser's normal start would have instead: Node names its script in
@@ -25,8 +66,13 @@ const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true })
 //
 // And `_pyfritz_archives` (archives.py beside this file), which imports a
 // page's zip archive in place (see entry.mjs): compiled here once.
+//
+// And PyScript's own Python package, compiled: its bundle writes the sources
+// into the working directory at every start, and every page compiled them
+// (≈ 30-80 ms in Chromium). entry.mjs writes this bytecode (hash-based,
+// checked against the source) where the import system looks for it.
 const archives = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "archives.py"), "utf8");
-const scope = pyodide.toPy({ archives });
+const scope = pyodide.toPy({ archives, pyscript: pyscriptSources(join(pyodideDir, "..", "pyscript")) });
 pyodide.runPython(
   `
 import os, sys
@@ -36,6 +82,7 @@ module = types.ModuleType("_pyfritz_archives")
 module.__file__ = "pyfritz-web-runtime/archives.py"
 exec(compile(archives, module.__file__, "exec"), module.__dict__)
 sys.modules[module.__name__] = module
+module.pyscript_bytecode.update(module.checked_bytecode(pyscript))
 del module
 os.environ["_"] = "./this.program"
 sys.path.remove("")

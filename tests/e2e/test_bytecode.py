@@ -28,13 +28,19 @@ def _report(page: Page) -> dict[str, Any]:
     return report
 
 
-def test_the_demo_modules_run_from_the_archives_bytecode(strict_page: Page) -> None:
+def test_the_demo_and_pyscript_modules_run_from_bytecode(strict_page: Page) -> None:
     modules = ["pyfritz.dom", "pyfritz.sync", "demo.person", "demo.todos"]
     open_py(strict_page, "bytecode_probe", modules=",".join(modules))
     report = _report(strict_page)
     # Every standard-library module pyfritz imports is in the runtime's memory
     # snapshot (runtime/snapshot/make_snapshot.mjs): none is compiled here.
     assert report.pop("standard library modules loaded") == []
+    # PyScript's own package runs from the bytecode the runtime writes beside
+    # the sources PyScript writes at start: nothing of it is compiled here.
+    assert {"pyscript", "pyscript.context", "pyscript.display"} <= set(
+        report.pop("pyscript modules")
+    )
+    assert report.pop("pyscript modules compiled") == []
     # The snapshot's objects stay out of every collection (make_snapshot.mjs).
     assert report.pop("frozen") is True
     # Imported from the archive as it is (the runtime's archive importer), not

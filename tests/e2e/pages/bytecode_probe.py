@@ -3,7 +3,8 @@
 # the source, read in place by the runtime's archive importer), and its VALUE
 # if it has one, and whether it came imported in the runtime's snapshot (taken
 # when the page's archive holds the same source); and which standard-library
-# modules they loaded (compiled from source: not in the runtime's snapshot).
+# modules they loaded (compiled from source: not in the runtime's snapshot);
+# and whether PyScript's own modules are compiled from source.
 # tests/e2e/test_bytecode.py.
 import gc
 import importlib
@@ -59,6 +60,20 @@ try:
             "value": getattr(module, "VALUE", None),
             "preloaded": name in _pyfritz_archives.adopted,
         }
+    # PyScript's own package: its bundle wrote the sources at start, the
+    # runtime the bytecode compiled when its snapshot was made (archives.py).
+    # The import system's loader asked for each module's code again: does it
+    # compile the source?
+    pyscript = sorted(
+        name
+        for name, module in sys.modules.items()
+        if name.partition(".")[0] == "pyscript" and getattr(module, "__file__", None)
+    )
+    done = len(compiled)
+    for name in pyscript:
+        sys.modules[name].__spec__.loader.get_code(name)
+    report["pyscript modules"] = pyscript
+    report["pyscript modules compiled"] = compiled[done:]
 finally:
     external.SourceLoader.source_to_code = original
     zipimport._compile_source = original_zip

@@ -12,6 +12,7 @@ import zipimport
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -278,3 +279,42 @@ def test_preloading_a_module_not_in_the_archive_is_an_error(
     path = _write(tmp_path, _SHELF)
     with pytest.raises(ImportError):
         archives.preload(path, ["shelf.missing"])
+
+
+@pytest.mark.parametrize(
+    ("source", "compiles"),
+    [('VALUE = "as compiled"\n', False), ('VALUE = "edited"\n', True)],
+    ids=["the-compiled-source", "another-source"],
+)
+def test_placed_bytecode_runs_only_for_the_source_it_was_compiled_from(
+    archives: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    compiles: bool,
+) -> None:
+    # As in a page: the bytecode is placed first, then PyScript writes its
+    # sources, then they are imported (Pyodide writes no bytecode of its own).
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    sources = {"kit/__init__.py": "", "kit/value.py": 'VALUE = "as compiled"\n'}
+    archives.pyscript_bytecode.update(archives.checked_bytecode(sources))
+    archives.place_bytecode(str(tmp_path))
+    (tmp_path / "kit" / "__init__.py").write_text("")
+    (tmp_path / "kit" / "value.py").write_text(source)
+    compiled: list[str] = []
+    external = importlib._bootstrap_external  # type: ignore[attr-defined]
+    original = external.SourceLoader.source_to_code
+
+    def counting(self: object, data: bytes, path: str, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(Path(path).name)
+        return original(self, data, path, *args, **kwargs)
+
+    monkeypatch.setattr(external.SourceLoader, "source_to_code", counting)
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    module = importlib.import_module("kit.value")
+    assert source == f'VALUE = "{module.VALUE}"\n'  # the source's value, whichever it is
+    # The package's unchanged __init__ is never compiled; the module only when
+    # its source is not the one its bytecode was compiled from.
+    assert compiled == (["value.py"] if compiles else [])
+    assert module.__cached__ == importlib.util.cache_from_source(str(tmp_path / "kit" / "value.py"))
