@@ -66,6 +66,7 @@ __all__ = [
     "place_bytecode",
     "preload",
     "pyscript_bytecode",
+    "snapshot_modules",
 ]
 
 _archives: list[str] = []
@@ -76,6 +77,10 @@ _data: dict[str, bytes] = {}
 _preloaded: dict[str, tuple[dict[str, tuple[int, int]], dict[str, object]]] = {}
 #: The names of the preloaded modules a page's archive took, in import order.
 adopted: list[str] = []
+#: The names of the modules in ``sys.modules`` when the snapshot was made (a
+#: module imported later, from the standard library's sources, was compiled
+#: in the page).
+snapshot_modules: frozenset[str] = frozenset()
 #: PyScript's package compiled by the snapshot's maker: each source's path
 #: relative to the working directory, with its checked hash-based ``.pyc``.
 pyscript_bytecode: dict[str, bytes] = {}

@@ -61,8 +61,10 @@ const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true })
 // And the standard-library modules pyfritz imports that Pyodide's own
 // start-up does not (urllib.parse, which imports ipaddress; secrets, which
 // imports hmac): compiled and run here once instead of at every page load
-// (≈ 40 ms of a demo page's scripts in Chromium, more in a cold load).
-// Pure Python, no JavaScript object: a snapshot may hold them.
+// (≈ 40 ms of a demo page's scripts in Chromium, more in a cold load). And
+// `html` (with `html.entities`, a table of 2,231 names), which PyScript's own
+// package imports in every page. Pure Python, no JavaScript object: a
+// snapshot may hold them.
 //
 // And `_pyfritz_archives` (archives.py beside this file), which imports a
 // page's zip archive in place (see entry.mjs): compiled here once.
@@ -76,7 +78,7 @@ const scope = pyodide.toPy({ archives, pyscript: pyscriptSources(join(pyodideDir
 pyodide.runPython(
   `
 import os, sys
-import secrets, urllib.parse
+import html, secrets, urllib.parse
 import types
 module = types.ModuleType("_pyfritz_archives")
 module.__file__ = "pyfritz-web-runtime/archives.py"
@@ -125,5 +127,11 @@ del preload
 // a first keyed render of 1,000 rows 24.5 → 22.6 ms, 10,000 store updates
 // bound to a text node 17.4 → 16.9 ms. A page that does not take the
 // framework's modules unfreezes them (archives.py), so that they can be freed.
-pyodide.runPython("import gc; gc.collect(); gc.freeze()");
+// The names of the modules the snapshot holds imported, for pages to check.
+pyodide.runPython(`
+import gc, sys, _pyfritz_archives
+_pyfritz_archives.snapshot_modules = frozenset(sys.modules)
+gc.collect()
+gc.freeze()
+`);
 writeFileSync(out, pyodide.makeMemorySnapshot());

@@ -84,6 +84,14 @@ report["standard library modules loaded"] = sorted(
     for name, module in sys.modules.items()
     if name not in before and "python314.zip" in (getattr(module, "__file__", None) or "")
 )
+# And which standard-library modules any code in the page, PyScript's
+# included, imported that the snapshot does not hold.
+report["standard library modules compiled in the page"] = sorted(
+    name
+    for name, module in sys.modules.items()
+    if "python314.zip" in (getattr(module, "__file__", None) or "")
+    and name not in _pyfritz_archives.snapshot_modules
+)
 # Whether the snapshot's objects are still frozen out of the collector's reach
 # (they are unfrozen when the page does not take the snapshot's pyfritz).
 report["frozen"] = gc.get_freeze_count() > 0
