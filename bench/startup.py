@@ -42,6 +42,7 @@ import json
 import os
 import statistics
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bench.wasm_trace import MARKS, traced_load
 from pyfritz.dev import create_app
 from pyfritz.dev.browser import load_playwright_config
 from pyfritz.dev.bytecode import BytecodeCompiler
@@ -65,6 +67,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 # (0.91-1.22 in 12 rounds of one run), so the median of 11 rounds still moved
 # by ±0.04 between runs of the same code; 21 rounds narrow that by a third.
 ROUNDS = 21
+# Traced loads (after the timed rounds: a trace slows a page down) per page.
+TRACED_ROUNDS = 5
 _TIMEOUT_MS = 120_000
 
 _BARE_HTML = """<!doctype html>
@@ -165,6 +169,49 @@ def _imports(browser: Browser, base_url: str) -> dict[str, float]:
         context.close()
 
 
+def _browsers(
+    browser: Browser, base_url: str, launch: dict[str, Any], round_: int, *scripts: str
+) -> Iterator[tuple[str, BrowserContext]]:
+    """One round: each page in turn, the first one rotating between rounds, in a new
+    browser with ``scripts`` as init scripts."""
+    names = list(_PAGES)
+    names = names[round_ % len(names) :] + names[: round_ % len(names)]
+    for name in names:
+        # A persistent context keeps its HTTP cache on disk, as a browser
+        # does; a new folder per sample starts it empty.
+        with tempfile.TemporaryDirectory() as profile:
+            context = browser.browser_type.launch_persistent_context(
+                profile, base_url=base_url, **launch
+            )
+            for script in scripts:
+                context.add_init_script(script)
+            try:
+                yield name, context
+            finally:
+                context.close()
+
+
+def _compiling(
+    browser: Browser, base_url: str, launch: dict[str, Any]
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each page's scripts phase under a Chrome trace: how long it was, how much of
+    it V8 spent compiling CPython's wasm (bench/wasm_trace.py), and how many functions."""
+    times: dict[str, list[float]] = {}
+    counts: dict[str, list[float]] = {}
+    for round_ in range(TRACED_ROUNDS):
+        for name, context in _browsers(browser, base_url, launch, round_, _MARK_DONE, MARKS):
+            for kind in ("cold", "warm"):
+                traced = traced_load(context, _PAGES[name], _TIMEOUT_MS)
+                for part, ms in (
+                    ("scripts (py:ready → py:done)", traced.scripts_ms),
+                    ("first-call compiles on the main thread", traced.lazy_ms),
+                    ("TurboFan on other threads (CPU)", traced.top_tier_ms),
+                ):
+                    times.setdefault(f"{name}, {kind}: {part}", []).append(ms)
+                counts.setdefault(f"{name}, {kind}", []).append(traced.lazy_functions)
+    return times, counts
+
+
 def _per_round(samples: dict[str, list[float]]) -> str:
     # The pages of a round load back to back, so their ratio sees the same
     # machine; on a machine whose load drifts, the median of those is
@@ -202,37 +249,26 @@ def run(browser: Browser) -> dict[str, Any]:
         launch["executable_path"] = executable
     with serve_asgi(app) as base_url:
         for round_ in range(ROUNDS + 1):
-            names = list(_PAGES)
-            names = names[round_ % len(names) :] + names[: round_ % len(names)]
-            for name in names:
-                # A persistent context keeps its HTTP cache on disk, as a
-                # browser does; a new folder per sample starts it empty.
-                with tempfile.TemporaryDirectory() as profile:
-                    context = browser.browser_type.launch_persistent_context(
-                        profile, base_url=base_url, **launch
-                    )
-                    context.add_init_script(_MARK_DONE)
-                    try:
-                        for kind in ("cold", "warm"):
-                            load = _load(context, _PAGES[name])
-                            if round_ == 0:  # round 0 warms up the server and the OS caches
-                                continue
-                            times[kind].setdefault(name, []).append(load["done"])
-                            sizes[kind].setdefault(name, []).append(load["bytes"] / 1024)
-                            for part, ms in (
-                                ("py:ready", load["ready"]),
-                                ("scripts (py:ready → py:done)", load["done"] - load["ready"]),
-                                ("pkg/app.zip arrived", load.get("archive arrived")),
-                                ("pkg/app.zip mounted", load.get("archive mounted")),
-                            ):
-                                if ms is not None:
-                                    parts.setdefault(f"{name}, {kind}: {part}", []).append(ms)
-                    finally:
-                        context.close()
+            for name, context in _browsers(browser, base_url, launch, round_, _MARK_DONE):
+                for kind in ("cold", "warm"):
+                    load = _load(context, _PAGES[name])
+                    if round_ == 0:  # round 0 warms up the server and the OS caches
+                        continue
+                    times[kind].setdefault(name, []).append(load["done"])
+                    sizes[kind].setdefault(name, []).append(load["bytes"] / 1024)
+                    for part, ms in (
+                        ("py:ready", load["ready"]),
+                        ("scripts (py:ready → py:done)", load["done"] - load["ready"]),
+                        ("pkg/app.zip arrived", load.get("archive arrived")),
+                        ("pkg/app.zip mounted", load.get("archive mounted")),
+                    ):
+                        if ms is not None:
+                            parts.setdefault(f"{name}, {kind}: {part}", []).append(ms)
             measured = _imports(browser, base_url)
             if round_ > 0:
                 for label, ms in measured.items():
                     imports.setdefault(label, []).append(ms)
+        compiling, functions = _compiling(browser, base_url, launch)
     metrics = [
         {
             "label": f"navigation → app ran (py:done), {kind} cache",
@@ -283,6 +319,25 @@ def run(browser: Browser) -> dict[str, Any]:
             "better": "lower",
             "baseline": "import pyfritz",
             "samples": imports,
+        }
+    )
+    metrics.append(
+        {
+            "label": "where the scripts' time goes: V8 compiling the CPython code a page "
+            f"runs first ({TRACED_ROUNDS} traced loads per page, after the rounds)",
+            "unit": "ms",
+            "better": "lower",
+            "baseline": f"{_BARE}, cold: scripts (py:ready → py:done)",
+            "samples": compiling,
+        }
+    )
+    metrics.append(
+        {
+            "label": "wasm functions compiled on first call on the main thread, scripts phase",
+            "unit": "functions",
+            "better": "lower",
+            "baseline": f"{_BARE}, cold",
+            "samples": functions,
         }
     )
     load_average = [round(x, 2) for x in os.getloadavg()]
