@@ -36,7 +36,7 @@ rest, so that they can be freed.
 
 PyScript's own Python package is not in an archive: its bundle writes the
 sources into the working directory (``pyscript/__init__.py``, ...) at every
-start, and the page compiled them each time (≈ 30-80 ms of every page's
+start, and the page compiled them each time (84-124 ms of every page's
 scripts in Chromium). The snapshot's maker compiles them once
 (:func:`checked_bytecode`, from the sources the vendored bundle writes) and
 entry.mjs has :func:`place_bytecode` write the ``.pyc`` files where the

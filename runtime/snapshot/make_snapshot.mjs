@@ -71,7 +71,7 @@ const pyodide = await loadPyodide({ indexURL: pyodideDir, _makeSnapshot: true })
 //
 // And PyScript's own Python package, compiled: its bundle writes the sources
 // into the working directory at every start, and every page compiled them
-// (≈ 30-80 ms in Chromium). entry.mjs writes this bytecode (hash-based,
+// (84-124 ms in Chromium). entry.mjs writes this bytecode (hash-based,
 // checked against the source) where the import system looks for it.
 const archives = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "archives.py"), "utf8");
 const scope = pyodide.toPy({ archives, pyscript: pyscriptSources(join(pyodideDir, "..", "pyscript")) });
