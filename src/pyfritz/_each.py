@@ -127,11 +127,11 @@ class _Rows:
         if type(items) is not tuple:
             items = list(items)  # a copy: a list may be changed in place after
         old_items = self._items
-        # Elements that are the very same objects at the start and at the end
-        # of both lists keep their rows as they are: only the window between
-        # is diffed, so adding, removing or changing one row of a long list
-        # costs one row (issue 13), not one Python step per row. The scans
-        # run in C (map/compress), a few ns per element.
+        # Elements that are the same (the same objects, or equal) at the start
+        # and at the end of both lists keep their rows as they are: only the
+        # window between is diffed, so adding, removing or changing one row of
+        # a long list costs one row (issue 13), not one Python step per row.
+        # The lists are compared a run at a time, in C.
         head, old_end, new_end = changed_window(old_items, items)
         if head == old_end and head == new_end:
             return

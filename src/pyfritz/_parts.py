@@ -109,7 +109,7 @@ class Routes:
     Every sub-store made by ``sub_by_id(id_fn, key)`` on one store (the rows
     of a ``render_each``) subscribes here under its ``key`` instead of to the
     list. On a change, the elements outside :func:`~pyfritz.keyed.changed_window`
-    are the very same objects as before, so only the sub-stores of the ids
+    are the same (or equal) objects as before, so only the sub-stores of the ids
     inside it (old and new) hear of it; an id that cannot be read or hashed
     sends the change to all of them, as if there were no routes. Connects to
     the list with its first subscriber, lets go with its last, then calls

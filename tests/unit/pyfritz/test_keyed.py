@@ -118,18 +118,65 @@ def test_changed_window_finds_one_add_change_or_removal() -> None:
     assert changed_window([], [a]) == (0, 0, 1)
 
 
-@given(st.lists(st.integers(0, 5), max_size=12), st.lists(st.integers(0, 5), max_size=12))
-def test_changed_window_leaves_only_the_same_objects_outside(
-    old: list[int], new: list[int]
+class Unequal:
+    """An element whose ``==`` fails, as a numpy array's truth does."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("no truth value")
+
+    __hash__ = object.__hash__
+
+
+def same(a: object, b: object) -> bool:
+    return a is b or a == b
+
+
+pieces = st.lists(st.tuples(st.integers(0, 5), st.booleans()), max_size=40)
+
+
+@given(pieces, pieces, st.booleans())
+def test_changed_window_leaves_only_the_same_elements_outside(
+    old: list[tuple[int, bool]], new: list[tuple[int, bool]], as_tuples: bool
 ) -> None:
-    pool = [object() for _ in range(6)]  # identity, not equality, is what counts
-    old_objects, new_objects = [pool[i] for i in old], [pool[i] for i in new]
-    head, old_end, new_end = changed_window(old_objects, new_objects)
-    assert old_objects[:head] == new_objects[:head]
-    assert old_objects[old_end:] == new_objects[new_end:]
+    # An element is one of six shared objects, or a fresh copy equal to one
+    # of them: the very same object or an equal one both count as the same.
+    pool = [(i, "x") for i in range(6)]
+
+    def element(i: int, shared: bool) -> object:
+        return pool[i] if shared else (i, "x"[:])  # an equal tuple, a new object
+
+    old_elements = [element(*piece) for piece in old]
+    new_elements = [element(*piece) for piece in new]
+    made = (tuple(old_elements), tuple(new_elements)) if as_tuples else (old_elements, new_elements)
+    head, old_end, new_end = changed_window(*made)
+    assert all(map(same, old_elements[:head], new_elements[:head]))
+    assert all(map(same, old_elements[old_end:], new_elements[new_end:]))
+    assert len(old_elements) - old_end == len(new_elements) - new_end
     assert head <= old_end <= len(old) and head <= new_end <= len(new)
     # The window is the smallest: one more element on either side would differ.
     if head < min(old_end, new_end):
-        assert old_objects[head] is not new_objects[head]
+        assert not same(old_elements[head], new_elements[head])
     if old_end > head and new_end > head:
-        assert old_objects[old_end - 1] is not new_objects[new_end - 1]
+        assert not same(old_elements[old_end - 1], new_elements[new_end - 1])
+
+
+def test_changed_window_compares_a_list_with_a_tuple_element_by_element() -> None:
+    a, b, c = "abc"
+    assert changed_window([a, b, c], (a, "B", c)) == (1, 2, 2)
+
+
+def test_changed_window_compares_by_identity_where_equality_fails() -> None:
+    a, b, c, d = Unequal(), Unequal(), Unequal(), Unequal()
+    assert changed_window([a, b, c], [a, d, c]) == (1, 2, 2)
+    assert changed_window([a, b], [a, b, d]) == (2, 2, 3)
+
+
+def test_changed_window_compares_a_long_list_a_run_at_a_time() -> None:
+    old = [(i, "row") for i in range(1000)]
+    for at in (0, 1, 7, 8, 9, 499, 500, 998, 999):
+        new = [*old[:at], (at, "edited"), *old[at + 1 :]]
+        assert changed_window(old, new) == (at, at + 1, at + 1)
+        fresh = [(i, "row"[:1] + "ow") for i in range(1000)]  # all equal, none the same
+        assert changed_window(fresh, new) == (at, at + 1, at + 1)
+    assert changed_window(old, [*old, (1000, "row")]) == (1000, 1000, 1001)
+    assert changed_window(old, old[:500] + old[501:]) == (500, 501, 500)
