@@ -116,9 +116,11 @@ BENCHES: dict[str, Bench] = {
                 "edits, against the same edit with 0 rows. **Adding rows**: 300 rows added "
                 "one at a time to that list (layout forced after each) against raw JS "
                 "appending one `<li>` per add. **One add**: 20 rows added one at a time to "
-                "that list already holding 10 and 300 rows, ms per add, the update timed and "
-                "the layout after it not (it grows with the list in any framework); raw JS "
-                "appending to a list of the same sizes beside it. Variants run "
+                "each of two such lists on the page, holding 10 and 300 rows, the adds "
+                "alternating between them (Python's garbage collector run before), ms per "
+                "add, the update timed and the layout after it not (it grows with the list "
+                "in any framework); raw JS appending to two lists of the same sizes the same "
+                "way beside it. Variants run "
                 "interleaved in rounds after one warm-up round that is not counted."
             ),
         ),

@@ -32,25 +32,33 @@ export function appendRows(list, count) {
   return performance.now() - start;
 }
 
-// ms per append of one row to a list already holding `rows` rows, `count`
-// appends: only the appends are timed (layout is forced after each, untimed).
-export function appendCost(list, rows, count) {
-  for (let i = 0; i < rows; i++) {
-    const li = document.createElement("li");
-    li.dataset.id = `r${i}`;
-    li.textContent = `row ${i}`;
-    list.append(li);
-  }
-  void list.offsetHeight;
-  let total = 0;
+// ms per append of one row to lists already holding `sizes[i]` rows, `count`
+// appends to each, alternating between the lists (which goes first alternates
+// too): only the appends are timed (layout is forced after each, untimed).
+export function appendCost(lists, sizes, count) {
+  lists.forEach((list, at) => {
+    for (let i = 0; i < sizes[at]; i++) {
+      const li = document.createElement("li");
+      li.dataset.id = `r${i}`;
+      li.textContent = `row ${i}`;
+      list.append(li);
+    }
+  });
+  void lists[0].offsetHeight;
+  const totals = lists.map(() => 0);
   for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    const li = document.createElement("li");
-    li.dataset.id = `n${i}`;
-    li.textContent = `new ${i}`;
-    list.append(li);
-    total += performance.now() - start;
-    void list.offsetHeight;
+    const order = lists.map((_, at) => at);
+    if (i % 2) order.reverse();
+    order.forEach((at) => {
+      const list = lists[at];
+      const start = performance.now();
+      const li = document.createElement("li");
+      li.dataset.id = `n${i}`;
+      li.textContent = `new ${i}`;
+      list.append(li);
+      totals[at] += performance.now() - start;
+      void list.offsetHeight;
+    });
   }
-  return total / count;
+  return totals.map((total) => total / count);
 }

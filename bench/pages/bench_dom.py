@@ -10,12 +10,15 @@
 # (d) adding 300 rows one at a time to a keyed list (layout forced after each),
 #     against raw JS appending one <li> per add.
 # (e) the cost of one add by the rows already in the list: 20 adds to a list
-#     of 10 and of 300 rows, ms per add (the update timed, layout forced after
-#     each add untimed), pyfritz and raw JS appending.
+#     of 10 and of 300 rows, both on the page, the adds alternating between
+#     them, ms per add (the update timed, layout forced after each add
+#     untimed; Python's garbage collector timed apart), pyfritz and raw JS
+#     appending.
 # The first render of (b) is also made by three bare Python loops doing the
 # DOM work with no framework (3 DOM calls per row, 1 JS call per row, 1 JS
 # call for all rows): the floors of a Python-driven render.
 # Variants are interleaved in rounds; round 0 is a warm-up and not counted.
+import gc
 import json
 import sys
 import traceback
@@ -87,30 +90,75 @@ def pyfritz_add_rows():
     return elapsed
 
 
-def pyfritz_add_cost(rows):
-    """ms per add of one row to a keyed list already holding ``rows`` rows.
+def pyfritz_add_cost():
+    """ms per add of one row to keyed lists already holding each of ``ADD_SIZES`` rows.
 
-    Only the update is timed (store update to DOM changed); layout is forced
-    after each add, untimed, as it grows with the list in any framework.
+    The lists are on the page together and the adds alternate between them
+    (which goes first alternates too), so that both see the same machine: a
+    busy machine's speed drifts within a round more than an add's cost
+    differs. Only the update is timed (store update to DOM changed); layout
+    is forced after each add, untimed, as it grows with the list in any
+    framework.
+
+    Python's garbage collector is reported apart, per add of either list:
+    it collects after a count of allocations (an add makes about 65 objects,
+    whatever the list's length), so in one round of 40 adds it runs once,
+    always at the same add. Counted in that add, its 1-5 ms made whichever
+    list that add went to look slower (1.7-2.0x). It also runs once before
+    the adds, so that building the lists is not collected during them.
     """
-    store = RootStore(Board("title", tuple((f"r{i}", f"row {i}") for i in range(rows))))
-    mount = render("#app", lambda: board_view(store))
-    todos = store.sub("todos")
-    listing = document.querySelector("#app ul")
-    _ = listing.offsetHeight
-    total = 0
-    for i in range(ADD_SAMPLE):
-        start = now()
-        todos.update((*todos.current, (f"n{i}", f"new {i}")))
-        total += now() - start
-        _ = listing.offsetHeight
-    assert listing.children.length == rows + ADD_SAMPLE
+    stores = [
+        RootStore(Board("title", tuple((f"r{i}", f"row {i}") for i in range(rows))))
+        for rows in ADD_SIZES
+    ]
+    mount = render("#app", lambda: [board_view(store) for store in stores])
+    lists = [store.sub("todos") for store in stores]
+    listings = document.querySelectorAll("#app ul")
+    _ = listings[0].offsetHeight
+    collecting = [0.0, 0.0]  # when the running collection started; ms collected so far
+
+    def on_collect(phase, info):
+        if phase == "start":
+            collecting[0] = now()
+        else:
+            collecting[1] += now() - collecting[0]
+
+    gc.collect()
+    gc.callbacks.append(on_collect)
+    totals = [0.0] * len(lists)
+    collected = 0.0
+    try:
+        for i in range(ADD_SAMPLE):
+            order = range(len(lists)) if i % 2 == 0 else reversed(range(len(lists)))
+            for at in order:
+                todos = lists[at]
+                before = collecting[1]
+                start = now()
+                todos.update((*todos.current, (f"n{i}", f"new {i}")))
+                elapsed = now() - start
+                during = collecting[1] - before
+                totals[at] += elapsed - during
+                collected += during
+                _ = listings[at].offsetHeight
+    finally:
+        gc.callbacks.remove(on_collect)
+    for rows, listing in zip(ADD_SIZES, listings, strict=True):
+        assert listing.children.length == rows + ADD_SAMPLE
     mount.unmount()
-    return total / ADD_SAMPLE
+    pairs = zip(ADD_SIZES, totals, strict=True)
+    return {
+        **{f"pyfritz, {rows} rows": total / ADD_SAMPLE for rows, total in pairs},
+        "pyfritz, Python's GC per add": collected / (ADD_SAMPLE * len(lists)),
+    }
 
 
-def raw_add_cost(lib, rows):
-    return lib.appendCost(fresh_list(), rows, ADD_SAMPLE)
+def raw_add_cost(lib):
+    stage = document.querySelector("#app")
+    stage.replaceChildren()
+    lists = [document.createElement("ul") for _ in ADD_SIZES]
+    stage.append(*lists)
+    costs = lib.appendCost(to_js(lists), to_js(list(ADD_SIZES)), ADD_SAMPLE)
+    return {f"raw JS, {rows} rows": cost for rows, cost in zip(ADD_SIZES, costs, strict=True)}
 
 
 def raw_add_rows(lib):
@@ -408,6 +456,7 @@ async def main():
     unrelated = {f"{rows} rows": [] for rows in LIST_SIZES}
     adds = {"raw JS appends a row": [], "pyfritz render_each": []}
     add_cost = {f"{who}, {rows} rows": [] for who in ("pyfritz", "raw JS") for rows in ADD_SIZES}
+    add_cost["pyfritz, Python's GC per add"] = []
     # ?rounds= for a longer run by hand on a busy machine (make bench: 7).
     rounds = int(params.get("rounds") or ROUNDS)
     for round_number in range(rounds + 1):
@@ -416,10 +465,7 @@ async def main():
             "raw JS appends a row": raw_add_rows(lib),
             "pyfritz render_each": pyfritz_add_rows(),
         }
-        add_cost_results = {
-            **{f"pyfritz, {rows} rows": pyfritz_add_cost(rows) for rows in ADD_SIZES},
-            **{f"raw JS, {rows} rows": raw_add_cost(lib, rows) for rows in ADD_SIZES},
-        }
+        add_cost_results = {**pyfritz_add_cost(), **raw_add_cost(lib)}
         results = {
             "raw JS textContent": raw_text_updates(lib),
             "Python writes textContent": python_direct_text_updates(),
