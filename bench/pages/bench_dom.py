@@ -101,11 +101,13 @@ def pyfritz_add_cost():
     framework.
 
     Python's garbage collector is reported apart, per add of either list:
-    it collects after a count of allocations (an add makes about 65 objects,
-    whatever the list's length), so in one round of 40 adds it runs once,
-    always at the same add. Counted in that add, its 1-5 ms made whichever
-    list that add went to look slower (1.7-2.0x). It also runs once before
-    the adds, so that building the lists is not collected during them.
+    it runs after 2,000 allocations of objects it tracks, so when it runs
+    in a round it runs once, always at the same add, whatever the list's
+    length. Counted in that add, its 1-5 ms made whichever list that add
+    went to look slower (1.7-2.0x, when an add made 62 such objects; it
+    makes 25 now, and a round's 40 adds stay under the count). It also runs
+    once before the adds, so that building the lists is not collected
+    during them.
     """
     stores = [
         RootStore(Board("title", tuple((f"r{i}", f"row {i}") for i in range(rows))))

@@ -42,7 +42,7 @@ class PartFlow(StateFlow[Any]):
     """
 
     def __init__(self, source: Upstream, part: Callable[[Any], object]) -> None:
-        super().__init__(MISSING, on_start=self._connect, on_stop=self._disconnect)
+        super().__init__(MISSING)  # _on_start and _on_stop are methods here
         self._source = source
         self._part = part
         self._upstream: Callable[[], None] | None = None
@@ -51,7 +51,7 @@ class PartFlow(StateFlow[Any]):
     def __repr__(self) -> str:
         return f"<sub-store data {self._value!r}>"
 
-    def _connect(self) -> None:
+    def _on_start(self) -> None:
         self._connecting = True  # the first value is the greeting's, not a push
         try:
             self._upstream = self._source._subscribe(self)
@@ -60,7 +60,7 @@ class PartFlow(StateFlow[Any]):
         if self._upstream is None:
             raise TypeError(f"a sub-store needs a hot source, not {self._source!r}")
 
-    def _disconnect(self) -> None:
+    def _on_stop(self) -> None:
         upstream, self._upstream = self._upstream, None
         self._value = MISSING  # read afresh when a collector comes again
         if upstream is not None:
@@ -91,6 +91,20 @@ class PartFlow(StateFlow[Any]):
 
     def on_complete(self) -> None:
         self._push(_COMPLETE, None)
+
+
+class _Unroute:
+    """Ends one sub-store's route: one object, not a closure and its cells."""
+
+    __slots__ = ("_key", "_routes", "_sink")
+
+    def __init__(self, routes: Routes, key: Hashable, sink: Sink[Any]) -> None:
+        self._routes = routes
+        self._key = key
+        self._sink = sink
+
+    def __call__(self) -> None:
+        self._routes._unsubscribe(self._key, self._sink)
 
 
 class _Missing:
@@ -146,7 +160,7 @@ class Routes:
         current = self._source._value
         if current is not MISSING:
             sink.on_next(current)
-        return lambda: self._unsubscribe(key, sink)
+        return _Unroute(self, key, sink)
 
     def _unsubscribe(self, key: Hashable, sink: Sink[Any]) -> None:
         sinks = self._sinks.get(key, ())

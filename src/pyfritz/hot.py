@@ -39,6 +39,9 @@ T = TypeVar("T")
 class _HotFlow(Flow[T]):
     """Pushes to the collectors subscribed right now; knows first and last."""
 
+    _on_start: Callable[[], object] | None = None
+    _on_stop: Callable[[], object] | None = None
+
     def __init__(
         self,
         *,
@@ -46,13 +49,17 @@ class _HotFlow(Flow[T]):
         on_stop: Callable[[], object] | None = None,
     ) -> None:
         self._sinks: tuple[Sink[T], ...] = ()
-        self._on_start = on_start
-        self._on_stop = on_stop
+        # A subclass may define _on_start / _on_stop as methods instead: no
+        # bound method kept per flow (a keyed list has a flow per row).
+        if on_start is not None:
+            self._on_start = on_start
+        if on_stop is not None:
+            self._on_stop = on_stop
         self._started = False
         # Set while delivering: values emitted meanwhile (by a subscriber)
         # wait here so every subscriber sees every value in the same order.
         self._pending: deque[tuple[int, Any]] | None = None
-        self._spare: deque[tuple[int, Any]] = deque()
+        self._spare: deque[tuple[int, Any]] | None = None  # made by the first push
         self._end: BaseException | None = _UNSET
 
     @property
@@ -70,10 +77,10 @@ class _HotFlow(Flow[T]):
                 self._on_start()
             except Exception as exc:
                 sink.on_error(exc)
-                return lambda: self._unsubscribe(sink)
+                return _Unsubscribe(self, sink)
         self._started = True
         self._greet(sink)
-        return lambda: self._unsubscribe(sink)
+        return _Unsubscribe(self, sink)
 
     def _greet(self, sink: Sink[T]) -> None:
         """Hook: deliver what a new subscriber gets at once."""
@@ -106,7 +113,10 @@ class _HotFlow(Flow[T]):
             return
         # The hot path (one value, nobody emits meanwhile) allocates nothing:
         # the queue exists only while delivering and is reused.
-        pending = self._pending = self._spare
+        pending = self._spare
+        if pending is None:
+            pending = self._spare = deque()
+        self._pending = pending
         try:
             while True:
                 if kind == _NEXT:
@@ -130,6 +140,21 @@ class _HotFlow(Flow[T]):
             if pending:
                 pending.clear()
             self._pending = None
+
+
+class _Unsubscribe:
+    """Ends one subscription to a hot flow: one object, where a closure and
+    its cells were (issue 13: a keyed list subscribes more than once per row,
+    and an add's allocations decide how often the garbage collector runs)."""
+
+    __slots__ = ("_flow", "_sink")
+
+    def __init__(self, flow: _HotFlow[Any], sink: Sink[Any]) -> None:
+        self._flow = flow
+        self._sink = sink
+
+    def __call__(self) -> None:
+        self._flow._unsubscribe(self._sink)
 
 
 class SharedFlow(_HotFlow[T]):

@@ -85,18 +85,31 @@ class Lens(Generic[S, A]):
             city = field_lens("address").then(field_lens("city"))
             city.path  # "address.city"
         """
-        outer = self
-
-        def get(whole: S) -> B:
-            return inner.get(outer.get(whole))
-
-        def set_(whole: S, part: B) -> S:
-            return outer.set(whole, inner.set(outer.get(whole), part))
-
-        return Lens(get, set_, path=_join(outer.path, inner.path))
+        return _Then(self, inner)
 
     def __repr__(self) -> str:
         return f"Lens({self.path!r})"
+
+
+class _Then(Lens[S, B]):
+    """``outer.then(inner)``: one object, where two closures (and their cells)
+    were: every row of a keyed list composes one (issue 13: an add's
+    allocations decide how often the garbage collector runs)."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, outer: Lens[S, A], inner: Lens[A, B]) -> None:
+        # get and set are methods here, not the getter and setter of Lens.
+        self._outer = outer
+        self._inner = inner
+        self.path = _join(outer.path, inner.path)
+
+    def get(self, whole: S) -> B:
+        return self._inner.get(self._outer.get(whole))
+
+    def set(self, whole: S, part: B) -> S:
+        outer = self._outer
+        return outer.set(whole, self._inner.set(outer.get(whole), part))
 
 
 def _join(outer: str, inner: str) -> str:
@@ -197,41 +210,7 @@ def by_id(id_fn: Callable[[T], object], id_value: object) -> Lens[list[T], T]:
         lens = by_id(lambda t: t.id, "b")
         lens.get([Todo("a", ...), Todo("b", ...)])  # the Todo with id "b"
     """
-    path = f"[{id_value!r}]"
-    # Where the element was last found. Rows of a keyed list each hold such a
-    # lens and read it when their element changes: checking the remembered
-    # position first, then its neighbours (one element added or removed
-    # before it) and the last one (a new row of a list that grows at the
-    # end), keeps a read O(1) in the usual cases instead of O(rows).
-    last = [0]
-
-    def index(whole: list[T]) -> int:
-        hint = last[0]
-        size = len(whole)
-        if hint < size and id_fn(whole[hint]) == id_value:
-            return hint
-        for i in (hint + 1, hint - 1, size - 1):
-            if 0 <= i < size and id_fn(whole[i]) == id_value:
-                last[0] = i
-                return i
-        for i, element in enumerate(whole):
-            if id_fn(element) == id_value:
-                last[0] = i
-                return i
-        raise LensError(path, f"no element with id {id_value!r}")
-
-    def get(whole: list[T]) -> T:
-        return whole[index(whole)]
-
-    def set_(whole: list[T], part: T) -> list[T]:
-        i = index(whole)
-        new = list(whole)
-        new[i] = part
-        if isinstance(whole, tuple):
-            return cast("list[T]", tuple(new))
-        return new
-
-    return _ById(get, set_, path=path, id_fn=id_fn, id_value=id_value, last=last)
+    return _ById(id_fn, id_value)
 
 
 class _ById(Lens[list[T], T]):
@@ -239,23 +218,49 @@ class _ById(Lens[list[T], T]):
     sub-store of a list element can be told about changes to that element only
     (``pyfritz._parts.Routes``)."""
 
-    __slots__ = ("_last", "id_fn", "id_value")
+    __slots__ = ("_hint", "id_fn", "id_value")
 
-    def __init__(
-        self,
-        getter: Callable[[list[T]], T],
-        setter: Callable[[list[T], T], list[T]],
-        *,
-        path: str,
-        id_fn: Callable[[T], object],
-        id_value: object,
-        last: list[int],
-    ) -> None:
-        super().__init__(getter, setter, path=path)
+    def __init__(self, id_fn: Callable[[T], object], id_value: object) -> None:
+        # One object per row of a keyed list, no closures (issue 13): get and
+        # set are methods here, not the getter and setter of Lens.
         self.id_fn = id_fn
         self.id_value = id_value
-        self._last = last
+        self.path = f"[{id_value!r}]"
+        # Where the element was last found. Rows of a keyed list each hold
+        # such a lens and read it when their element changes: checking the
+        # remembered position first, then its neighbours (one element added
+        # or removed before it) and the last one (a new row of a list that
+        # grows at the end), keeps a read O(1) in the usual cases instead of
+        # O(rows).
+        self._hint = 0
+
+    def _index(self, whole: list[T]) -> int:
+        id_fn, id_value = self.id_fn, self.id_value
+        hint = self._hint
+        size = len(whole)
+        if hint < size and id_fn(whole[hint]) == id_value:
+            return hint
+        for i in (hint + 1, hint - 1, size - 1):
+            if 0 <= i < size and id_fn(whole[i]) == id_value:
+                self._hint = i
+                return i
+        for i, element in enumerate(whole):
+            if id_fn(element) == id_value:
+                self._hint = i
+                return i
+        raise LensError(self.path, f"no element with id {id_value!r}")
+
+    def get(self, whole: list[T]) -> T:
+        return whole[self._index(whole)]
+
+    def set(self, whole: list[T], part: T) -> list[T]:
+        i = self._index(whole)
+        new = list(whole)
+        new[i] = part
+        if isinstance(whole, tuple):
+            return cast("list[T]", tuple(new))
+        return new
 
     def seek(self, index: int) -> None:
         """Look at ``index`` first next time (``render_each`` knows where a row's element is)."""
-        self._last[0] = index
+        self._hint = index

@@ -288,12 +288,24 @@ class _Op(Flow[U]):
         unsub = self._upstream._subscribe(stage)
         if unsub is None:
             return None
+        return _Unsubscribe(unsub, stage)
 
-        def unsubscribe() -> None:
-            unsub()
-            stage.dispose()
 
-        return unsubscribe
+class _Unsubscribe:
+    """Ends a subscription through an operator: upstream's, then the stage.
+
+    One object, where a closure and its cells were (issue 13: a keyed list's
+    rows subscribe through operators)."""
+
+    __slots__ = ("_stage", "_upstream")
+
+    def __init__(self, upstream: Unsubscribe, stage: Any) -> None:
+        self._upstream = upstream
+        self._stage = stage
+
+    def __call__(self) -> None:
+        self._upstream()
+        self._stage.dispose()
 
 
 class _CallOp(_Op[U]):

@@ -284,7 +284,10 @@ class _MessageSource(Messages, MutableSharedFlow[MessageEvent]):
         Only when nothing is being delivered (``_pending is None``); what is
         emitted meanwhile (a nested message, the close) is delivered after it, in order.
         """
-        pending = self._pending = self._spare
+        pending = self._spare
+        if pending is None:
+            pending = self._spare = deque()
+        self._pending = pending
         try:
             for sink in self._sinks:
                 try:

@@ -6,7 +6,9 @@ The DOM itself is exercised in real Chromium by tests/e2e/test_dom.py.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -251,6 +253,28 @@ def test_store_rows_hear_only_of_their_own_element(monkeypatch: pytest.MonkeyPat
     assert built == ["k0", "k1", "k2", "k3", "k4"]  # no row rebuilt
     mount.unmount()
     assert store.data.subscriber_count == 0
+
+
+def test_a_row_added_to_a_keyed_store_list_keeps_few_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An add's objects decide how often Python's collector runs (issue 13):
+    # a row keeps its scope, sub-store, lens, flow and binding, no closures.
+    # 48 objects per add on CPython 3.11 before (62 in the browser's 3.14).
+    fake_dom.install(monkeypatch)
+    store = RootStore(tuple((f"k{i}", f"row {i}") for i in range(50)))
+    mount = render(
+        "#app", lambda: each_store(store, lambda pair: li(pair.data.map(lambda p: p[1])))
+    )
+    store.update((*store.current, ("w", "warm")))
+    gc.collect()
+    before = {id(thing) for thing in gc.get_objects()}
+    store.update((*store.current, ("x", "new")))
+    gc.collect()
+    kept = [thing for thing in gc.get_objects() if id(thing) not in before]
+    assert len(kept) <= 26, Counter(type(thing).__qualname__ for thing in kept)
+    assert not [thing for thing in kept if type(thing).__name__ == "cell"]
+    mount.unmount()
 
 
 def each_store(store: RootStore[Any], row: Callable[[Any], None]) -> None:
