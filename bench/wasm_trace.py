@@ -53,7 +53,8 @@ def compiled(events: list[dict[str, Any]]) -> Compiled:
     ready, done = marks[_READY], marks[_DONE]
     main = (ready["pid"], ready["tid"])
     start, end = ready["ts"], done["ts"]
-    lazy = [0, 0.0]
+    lazy_functions = 0
+    lazy_time = 0.0
     top_tier = 0.0
     for event in events:
         if event.get("ph") != "X" or event.get("pid") != main[0]:
@@ -61,11 +62,11 @@ def compiled(events: list[dict[str, Any]]) -> Compiled:
         begin = event["ts"]
         finish = begin + event.get("dur", 0)
         if event["name"] == _LAZY and event["tid"] == main[1] and start <= begin < end:
-            lazy[0] += 1
-            lazy[1] += finish - begin
+            lazy_functions += 1
+            lazy_time += finish - begin
         elif event["name"] == _TOP_TIER and event["tid"] != main[1]:
             top_tier += max(0, min(finish, end) - max(begin, start))
-    return Compiled((end - start) / 1000, int(lazy[0]), lazy[1] / 1000, top_tier / 1000)
+    return Compiled((end - start) / 1000, lazy_functions, lazy_time / 1000, top_tier / 1000)
 
 
 def traced_load(context: BrowserContext, path: str, timeout_ms: float) -> Compiled:
