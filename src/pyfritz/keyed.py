@@ -168,7 +168,8 @@ def _same_run(
             low = middle
         else:
             high = middle
-    while same(low, low + 1):
+    # Stops at ``high`` even for an == that changes its mind between calls.
+    while low < high and same(low, low + 1):
         low += 1
     return low
 

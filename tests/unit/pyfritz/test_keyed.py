@@ -171,6 +171,27 @@ def test_changed_window_compares_by_identity_where_equality_fails() -> None:
     assert changed_window([a, b], [a, b, d]) == (2, 2, 3)
 
 
+class Fickle:
+    """Unequal to anything the first time it is compared, equal after."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __eq__(self, other: object) -> bool:
+        answer, self.asked = self.asked, True
+        return answer
+
+    __hash__ = object.__hash__
+
+
+def test_changed_window_ends_even_when_equality_changes_its_mind() -> None:
+    for size in (1, 2, 40):
+        old = [Fickle() for _ in range(size)]
+        new = [Fickle() for _ in range(size)]
+        head, old_end, new_end = changed_window(old, new)
+        assert 0 <= head <= old_end <= size and head <= new_end <= size
+
+
 def test_changed_window_compares_a_long_list_a_run_at_a_time() -> None:
     old = [(i, "row") for i in range(1000)]
     for at in (0, 1, 7, 8, 9, 499, 500, 998, 999):
