@@ -13,6 +13,7 @@ that took.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +83,13 @@ def traced_load(context: BrowserContext, path: str, timeout_ms: float) -> Compil
         page.goto(path)
         page.wait_for_function("window.__pyDone !== undefined", polling=10, timeout=timeout_ms)
         cdp.send("Tracing.end")
-        # The events arrive with the session's messages: handled while waiting.
-        waited = 0
+        # The events arrive with the session's messages, handled while
+        # Playwright waits: poll for the completion, up to a real deadline.
+        deadline = time.monotonic() + timeout_ms / 1000
         while not complete:
-            if waited > timeout_ms:
+            if time.monotonic() > deadline:
                 raise TimeoutError(f"the trace of {path} did not complete")
             page.wait_for_timeout(20)
-            waited += 20
         return compiled(events)
     finally:
         page.close()

@@ -117,13 +117,15 @@ def pyfritz_add_cost():
     lists = [store.sub("todos") for store in stores]
     listings = document.querySelectorAll("#app ul")
     _ = listings[0].offsetHeight
-    collecting = [0.0, 0.0]  # when the running collection started; ms collected so far
+    started = 0.0  # when the running collection started
+    collecting = 0.0  # ms collected so far
 
     def on_collect(phase, info):
+        nonlocal started, collecting
         if phase == "start":
-            collecting[0] = now()
+            started = now()
         else:
-            collecting[1] += now() - collecting[0]
+            collecting += now() - started
 
     gc.collect()
     gc.callbacks.append(on_collect)
@@ -134,11 +136,11 @@ def pyfritz_add_cost():
             order = range(len(lists)) if i % 2 == 0 else reversed(range(len(lists)))
             for at in order:
                 todos = lists[at]
-                before = collecting[1]
+                before = collecting
                 start = now()
                 todos.update((*todos.current, (f"n{i}", f"new {i}")))
                 elapsed = now() - start
-                during = collecting[1] - before
+                during = collecting - before
                 totals[at] += elapsed - during
                 collected += during
                 _ = listings[at].offsetHeight
